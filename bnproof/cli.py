@@ -1,0 +1,268 @@
+"""The ``bnproof`` command line (typer): list, check, derive, report, bench.
+
+Contract (DESIGN.md): exit 0 all verified, 1 any refuted, 3 none refuted but some
+inconclusive or inapplicable, 2 bad input or usage -- always a one-line message on stderr,
+never a traceback.  ``--json`` prints exactly one JSON document on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import click
+import typer
+
+from .claims import RunConfig, exit_status, registry, resolve, run_claim
+from .errors import BadInput
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="Check theorems about batch normalization, symbolically and at high precision.")
+
+DEFAULT_OUT = Path("bnproof-out")
+
+
+def _parse_params(items: List[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"--param expects KEY=VALUE, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _parse_steps(text: Optional[str]) -> Optional[int]:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadInput(f"--steps expects a positive integer (1e5 is fine), got {text!r}") from None
+    if value != int(value) or value < 1:
+        raise BadInput(f"--steps expects a positive integer, got {text!r}")
+    return int(value)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so no half-written record is ever left."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator:
+    """A rich progress bar on a terminal; ``None`` (silent) otherwise."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    tasks: dict[str, int] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+                  TimeRemainingColumn(), transient=True, console=_stderr_console()) as bar:
+        def update(label: str, t: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=t)
+
+        yield update
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _print_record(rec: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    colour = {"verified": "green", "refuted": "red", "inconclusive": "yellow", "inapplicable": "blue"}[rec["verdict"]]
+    console.print(f"[bold]{rec['claim']}[/bold]  [{colour}]{rec['verdict'].upper()}[/{colour}]")
+    console.print(f"  {rec['reason']}", highlight=False)
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("quantity")
+    table.add_column("paper / expected", overflow="fold")
+    table.add_column("measured", overflow="fold")
+    keys = list(dict.fromkeys(list(rec["expected"]) + list(rec["measured"])))
+    for key in keys:
+        if key in ("fits", "margins", "direction"):
+            continue
+        table.add_row(key, _short(rec["expected"].get(key, "")), _short(rec["measured"].get(key, "")))
+    console.print(table)
+    prec = rec.get("precision") or {}
+    if prec.get("audit_dps"):
+        console.print(f"  precision: {prec['dps']} dps ({prec.get('context')}), audit at {prec['audit_dps']} dps: "
+                      f"{prec['agreeing_digits']} agreeing digits; {rec['elapsed_s']:.1f} s", highlight=False)
+    console.print()
+
+
+def _short(value) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 60 else text[:28] + "…" + text[-20:]
+
+
+@app.command("list")
+def list_claims(json_out: bool = typer.Option(False, "--json", help="machine-readable list")) -> None:
+    """Every claim id with its paper and one-line statement."""
+    claims = list(registry().values())
+    if json_out:
+        typer.echo(json.dumps([c.to_dict() for c in claims], indent=2, ensure_ascii=False))
+        return
+    for c in claims:
+        typer.echo(f"{c.id:40s} [{c.confidence}] {c.summary}")
+
+
+@app.command()
+def check(
+    claims: List[str] = typer.Argument(None, help="claim ids or paper keys (none: every claim)"),
+    all_claims: bool = typer.Option(False, "--all", help="every registered claim"),
+    json_out: bool = typer.Option(False, "--json", help="print JSON records on stdout and nothing else"),
+    out: Optional[Path] = typer.Option(None, "--out", help="also write one JSON record per claim into DIR"),
+    seed: int = typer.Option(0, "--seed", help="seed of generated instances"),
+    dps: Optional[int] = typer.Option(None, "--dps", help="decimal digits of the main run"),
+    steps: Optional[str] = typer.Option(None, "--steps", help="GD steps (e.g. 1e5)"),
+    eta: Optional[str] = typer.Option(None, "--eta", help="step size, read exactly as a decimal"),
+    loss: Optional[str] = typer.Option(None, "--loss", help="exp | logistic"),
+    data: Optional[Path] = typer.Option(None, "--data", help=".npz with X (n×d), y (±1), optional w0"),
+    param: List[str] = typer.Option([], "--param", help="KEY=VALUE, repeatable; see `bnproof list --json`"),
+    quick: bool = typer.Option(False, "--quick", help="short runs (smoke test)"),
+) -> None:
+    """Check claims and print the paper's statement next to the measured values."""
+    from .data import load_npz
+
+    chosen = resolve(claims or [], all_claims=all_claims or not claims)
+    if loss is not None and loss not in ("exp", "logistic"):
+        raise BadInput(f"--loss must be exp or logistic, got {loss!r}")
+    dataset = load_npz(data) if data is not None else None
+    if dataset is not None:
+        no_data = [c.id for c in chosen if not c.takes_data]
+        if no_data:
+            raise BadInput(f"--data given but {no_data[0]} takes no data")
+    params = _parse_params(param)
+    declared = {p.name for c in chosen for p in c.params}
+    unknown = sorted(set(params) - declared)
+    if unknown:
+        raise BadInput(f"unknown --param {unknown[0]!r} for the chosen claims (see `bnproof list --json`)")
+    records = []
+    show_bar = not json_out and sys.stderr.isatty() and not os.environ.get("CI")
+    with _progress(show_bar) as progress:
+        for claim in chosen:
+            config = RunConfig(seed=seed, dps=dps, steps=_parse_steps(steps), eta=eta, loss=loss, data=dataset,
+                               params={k: v for k, v in params.items() if k in {p.name for p in claim.params}},
+                               quick=quick, progress=progress)
+            rec = run_claim(claim, config)
+            records.append(rec)
+            if out is not None:
+                _write_atomic(out / f"{claim.id}.json", json.dumps(rec, indent=2, ensure_ascii=False) + "\n")
+            if not json_out:
+                _print_record(rec)
+    if json_out:
+        doc = records[0] if len(records) == 1 else records
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    raise typer.Exit(exit_status(records))
+
+
+@app.command()
+def derive(
+    check_only: bool = typer.Option(False, "--check", help="exit 1 if derivations/ differ from what the code derives"),
+    out: Path = typer.Option(Path("derivations"), "--out", help="directory of the derivations"),
+) -> None:
+    """Regenerate derivations/ from SymPy (or check it for drift)."""
+    from .symbolic.render import write_or_check
+
+    drift = write_or_check(out, check=check_only)
+    if check_only:
+        if drift:
+            typer.echo(f"derivations drifted: {', '.join(drift)} (run `bnproof derive`)", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"derivations in {out} are up to date")
+    else:
+        typer.echo(f"wrote derivations to {out}")
+
+
+@app.command()
+def report(
+    out: Path = typer.Option(DEFAULT_OUT, "--out", help="where report.md, report.tex and figures/ go"),
+    records: Optional[Path] = typer.Option(None, "--from", help="JSON records (file or directory) from `check --out`; "
+                                                                  "without it every claim is run"),
+    quick: bool = typer.Option(False, "--quick", help="short runs when the claims are run here"),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Markdown (and LaTeX) report with a figure per claim."""
+    from .report import load_records, write_report
+
+    if records is not None:
+        try:
+            recs = load_records(records)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        if not recs:
+            raise BadInput(f"--from {records}: no records found")
+    else:
+        recs = []
+        with _progress(sys.stderr.isatty()) as progress:
+            for claim in registry().values():
+                rec = run_claim(claim, RunConfig(seed=seed, quick=quick, progress=progress))
+                _write_atomic(out / "records" / f"{claim.id}.json", json.dumps(rec, indent=2) + "\n")
+                recs.append(rec)
+    path = write_report(recs, out)
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
+def bench(
+    json_out: bool = typer.Option(False, "--json", help="machine-readable table"),
+    n: int = typer.Option(16, "--n"), d: int = typer.Option(64, "--d"), dps: int = typer.Option(50, "--dps"),
+    seconds: float = typer.Option(3.0, "--seconds", help="time budget per engine"),
+) -> None:
+    """Throughput of the GD engine against plain baselines."""
+    from .bench import engine_table
+
+    rows = engine_table(n=n, d=d, dps=dps, seconds=seconds)
+    if json_out:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['engine']:48s} {row['steps_per_s']:>12,.0f} steps/s  ({row['speedup']:.1f}× plain mpmath)")
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Console entry point: typer app with one-line errors and the contract's exit codes."""
+    try:
+        rv = app(args=argv, standalone_mode=False, prog_name="bnproof")
+    except BadInput as exc:
+        _fail(str(exc))
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(2)
+    except click.ClickException as exc:
+        _fail(exc.format_message())
+    except click.exceptions.Abort:
+        _fail("aborted")
+    except KeyboardInterrupt:
+        _fail("interrupted")
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _fail(message: str) -> None:
+    first = " ".join(str(message).split())
+    sys.stderr.write(f"bnproof: error: {first}\n")
+    sys.exit(2)
