@@ -15,8 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, List, Optional
 
-import click
 import typer
+
+try:  # typer >= 0.2x vendors click as typer._click; older releases use click itself
+    from typer._click import exceptions as _cx
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import exceptions as _cx
 
 from .claims import RunConfig, exit_status, registry, resolve, run_claim
 from .errors import BadInput
@@ -88,33 +92,52 @@ def _stderr_console():
 
 
 def _print_record(rec: dict) -> None:
+    """Human-readable record: verdict, reason, then the paper's value next to the measured one."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    console = Console()
+    console = Console(highlight=False)
     colour = {"verified": "green", "refuted": "red", "inconclusive": "yellow", "inapplicable": "blue"}[rec["verdict"]]
     console.print(f"[bold]{rec['claim']}[/bold]  [{colour}]{rec['verdict'].upper()}[/{colour}]")
-    console.print(f"  {rec['reason']}", highlight=False)
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    table.add_column("quantity")
-    table.add_column("paper / expected", overflow="fold")
-    table.add_column("measured", overflow="fold")
-    keys = list(dict.fromkeys(list(rec["expected"]) + list(rec["measured"])))
-    for key in keys:
-        if key in ("fits", "margins", "direction"):
-            continue
-        table.add_row(key, _short(rec["expected"].get(key, "")), _short(rec["measured"].get(key, "")))
-    console.print(table)
+    console.print(f"  {escape(rec['reason'])}")
+    expected, measured = rec["expected"], rec["measured"]
+    if expected or measured:
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2, 0, 2))
+        table.add_column("quantity")
+        table.add_column("paper / expected", overflow="fold", max_width=48)
+        table.add_column("measured", overflow="fold", max_width=48)
+        side_by_side = [k for k in expected if k in measured]
+        extra = [k for k in measured if k not in expected and _is_scalar(measured[k])]
+        for key in side_by_side + [k for k in expected if k not in measured] + extra:
+            table.add_row(key, escape(_cell(expected.get(key, ""))), escape(_cell(measured.get(key, ""))))
+        console.print(table)
     prec = rec.get("precision") or {}
     if prec.get("audit_dps"):
-        console.print(f"  precision: {prec['dps']} dps ({prec.get('context')}), audit at {prec['audit_dps']} dps: "
-                      f"{prec['agreeing_digits']} agreeing digits; {rec['elapsed_s']:.1f} s", highlight=False)
+        digits = ", ".join(f"{k} {v}" for k, v in prec["agreeing_digits"].items())
+        console.print(f"  precision: {prec['dps']} digits ({prec.get('context')}); audit rerun at {prec['audit_dps']} "
+                      f"digits agrees on {digits} digits; {rec['elapsed_s']:.1f} s")
     console.print()
 
 
-def _short(value) -> str:
-    text = value if isinstance(value, str) else json.dumps(value)
-    return text if len(text) <= 60 else text[:28] + "…" + text[-20:]
+def _is_scalar(value) -> bool:
+    return isinstance(value, (str, int, float, bool)) or value is None
+
+
+def _cell(value) -> str:
+    """Short text for a table cell: long decimal strings to 6 significant digits, lists summarised."""
+    from decimal import Decimal, InvalidOperation
+
+    if isinstance(value, list):
+        if all(isinstance(v, str) for v in value) and value:
+            return f"[{', '.join(_cell(v) for v in value[:3])}{', …' if len(value) > 3 else ''}] ({len(value)})"
+        return json.dumps(value) if len(json.dumps(value)) <= 48 else f"({len(value)} items)"
+    if isinstance(value, str) and len(value) > 16:
+        try:
+            return f"{Decimal(value):.6g}"
+        except InvalidOperation:
+            return value
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 @app.command("list")
@@ -186,7 +209,10 @@ def derive(
     """Regenerate derivations/ from SymPy (or check it for drift)."""
     from .symbolic.render import write_or_check
 
-    drift = write_or_check(out, check=check_only)
+    drift, failed = write_or_check(out, check=check_only)
+    if failed:
+        typer.echo(f"identities that do not hold: {', '.join(failed)}", err=True)
+        raise typer.Exit(1)
     if check_only:
         if drift:
             typer.echo(f"derivations drifted: {', '.join(drift)} (run `bnproof derive`)", err=True)
@@ -248,14 +274,14 @@ def main(argv: Optional[list[str]] = None) -> None:
         rv = app(args=argv, standalone_mode=False, prog_name="bnproof")
     except BadInput as exc:
         _fail(str(exc))
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.NoArgsIsHelpError as exc:
-        typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
-        sys.exit(2)
-    except click.ClickException as exc:
+    except _cx.ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
+            typer.echo(exc.ctx.get_help())  # bare `bnproof`: help on stdout, usage status
+            sys.exit(2)
         _fail(exc.format_message())
-    except click.exceptions.Abort:
+    except typer.Abort:
         _fail("aborted")
     except KeyboardInterrupt:
         _fail("interrupted")

@@ -1,0 +1,115 @@
+"""Cao et al. 2023 linear-model claims: verdicts, and negative controls that must be rejected."""
+
+import numpy as np
+import pytest
+
+from bnproof.claims import RunConfig, get_claim, run_claim
+from bnproof.data import validate
+from bnproof.papers.cao2023 import linearized_rate, uniform_margin_exists
+
+UM, RATE = "cao2023.linear.uniform-margin", "cao2023.linear.rate"
+
+
+def check(cid, **kw):
+    params = {k: str(v) for k, v in kw.pop("params", {}).items()}
+    return run_claim(get_claim(cid), RunConfig(params=params, **kw))
+
+
+@pytest.fixture(scope="module")
+def quick_rate():
+    return check(RATE, quick=True)
+
+
+def test_uniform_margin_verified_quick():
+    rec = check(UM, quick=True)
+    assert rec["verdict"] == "verified", rec["reason"]
+    m = rec["measured"]
+    assert float(m["gap"]) < 1e-12 and m["gap_nonincreasing_late"]
+    assert all(abs(float(x) - 1) < 1e-12 for x in m["margins"])
+    # the row-space direction at the horizon is ŵ/‖ŵ‖
+    assert np.allclose([float(v) for v in m["direction"]], [float(v) for v in rec["expected"]["direction"]], atol=1e-10)
+    assert rec["precision"]["agreeing_digits"]["gap"] >= 6
+    # side statements (reference notes check D): γ_t - log(ηt) -> const, L_t·ηt -> 1
+    assert abs(float(m["loss_times_eta_t"]) - 1) < 0.05
+
+
+def test_rate_verified_and_k_above_two(quick_rate):
+    rec = quick_rate
+    assert rec["verdict"] == "verified", rec["reason"]
+    m = rec["measured"]
+    assert m["k"] > 2.3 and m["best_family"] == "exp-polylog"
+    # the linearised mechanism: d ln gap/dt = -c η e^{-γ} γ(γ+1), c from the spectrum
+    assert m["c_hat_rel_diff"] < 0.02
+    assert rec["series"]["t"][-1] == 10_000
+    assert isinstance(rec["measured"]["gap"], str)
+
+
+def test_rate_mutated_to_k4_is_refuted():
+    rec = check(RATE, quick=True, params={"k": 4})
+    assert rec["verdict"] == "refuted", rec["reason"]
+
+
+@pytest.mark.parametrize("cid", [UM, RATE])
+def test_no_uniform_margin_solution_is_inapplicable(cid):
+    rec = check(cid, steps=2000, params={"n": 12, "d": 6})
+    assert rec["verdict"] == "inapplicable"
+    assert "uniform-margin" in rec["reason"]
+
+
+@pytest.mark.parametrize("cid", [UM, RATE])
+def test_no_uniform_margin_solution_run_anyway_is_refuted(cid):
+    rec = check(cid, steps=3000, params={"n": 12, "d": 6, "enforce_assumptions": "false"})
+    assert rec["verdict"] == "refuted", rec["reason"]
+
+
+def test_logistic_loss_verified():
+    rec = check(RATE, quick=True, loss="logistic")
+    assert rec["verdict"] == "verified", rec["reason"]
+
+
+def _balanced(seed=3, n=8, d=24):
+    rng = np.random.default_rng(seed)
+    y = np.array([1, -1] * (n // 2))
+    return validate(rng.standard_normal((n, d)), y, 1.5 * rng.standard_normal(d) / np.sqrt(d), "balanced")
+
+
+def test_centred_convention_needs_balanced_labels():
+    # generic labels: no uniform margin exists once BN centres the data
+    rec = check(UM, steps=1000, params={"center": "true"}, seed=0)
+    assert rec["verdict"] == "inapplicable" and "Σ y_i = 0" in rec["reason"]
+    # balanced labels: both conventions reach the uniform margin
+    data = _balanced()
+    assert uniform_margin_exists(data, True)[0] and uniform_margin_exists(data, False)[0]
+    for center in ("true", "false"):
+        rec = check(UM, steps=5000, data=data, params={"center": center, "gap_tol": 1e-8})
+        assert rec["verdict"] == "verified", (center, rec["reason"])
+        assert rec["params"]["center"] is (center == "true")
+
+
+def test_float64_noise_is_never_a_verdict():
+    """float64 cannot resolve a 1e-24 gap: the audit against flint must make it inconclusive."""
+    rec = check(RATE, quick=True, params={"arith": "float64", "audit_dps": 60})
+    assert rec["verdict"] == "inconclusive", rec["reason"]
+    assert rec["precision"]["agreeing_digits"]["gap"] < 6
+
+
+def test_gap_below_working_precision_is_inconclusive():
+    rec = check(RATE, quick=True, dps=20)
+    assert rec["verdict"] == "inconclusive" and "--dps" in rec["reason"]
+
+
+def test_audit_disabled_cannot_verify():
+    rec = check(UM, steps=3000, params={"audit": "false", "gap_tol": 1e-6})
+    assert rec["verdict"] == "inconclusive"
+
+
+def test_same_inputs_same_record(quick_rate):
+    again = check(RATE, quick=True)
+    for key in ("verdict", "measured", "params", "expected"):
+        assert again[key] == quick_rate[key]
+    assert again["precision"]["agreeing_digits"] == quick_rate["precision"]["agreeing_digits"]
+
+
+def test_linearized_rate_is_positive_iff_solution_exists():
+    data = _balanced()
+    assert linearized_rate(data, False, 1.0) > 0
