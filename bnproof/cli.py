@@ -177,6 +177,10 @@ def check(
         no_data = [c.id for c in chosen if not c.takes_data]
         if no_data:
             raise BadInput(f"--data given but {no_data[0]} takes no data")
+        wrong = [c for c in chosen if c.data_kind != dataset.kind]
+        if wrong:
+            shape = "n×d" if wrong[0].data_kind == "matrix" else "n×P×d (patches)"
+            raise BadInput(f"--data: {wrong[0].id} needs X of shape {shape}, got {dataset.X.shape}")
     params = _parse_params(param)
     declared = {p.name for c in chosen for p in c.params}
     unknown = sorted(set(params) - declared)

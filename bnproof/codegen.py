@@ -28,10 +28,10 @@ from sympy.printing.lambdarepr import LambdaPrinter
 from .arith import Context
 from .symbolic import bn_linear as bl
 
-__all__ = ["Kernel", "compile_kernel", "kernel_source"]
+__all__ = ["Kernel", "compile_kernel", "kernel_source", "ContextPrinter", "hoisted", "compile_source"]
 
 
-class _ContextPrinter(LambdaPrinter):
+class ContextPrinter(LambdaPrinter):
     """LambdaPrinter that renames symbols and keeps rationals exact in the context."""
 
     def __init__(self, names: dict[sp.Symbol, str]):
@@ -63,13 +63,13 @@ _VECTOR_NAMES = {bl.z: "z", bl.y: "Y", bl.m: "m", bl.r: "r", bl.s: "s", bl.A: "A
 _ELEMENT = (bl.z, bl.y, bl.m, bl.r)
 
 
-def _hoisted(expr: sp.Expr, printer, name: str) -> tuple[str, str]:
+def hoisted(expr: sp.Expr, printer, name: str, element: tuple = _ELEMENT) -> tuple[str, str]:
     """Split ``expr`` into a loop-invariant factor (printed once, as ``name``) and a per-element part.
 
     Loop-invariant hoisting done symbolically (``as_independent``): e.g. ∂L/∂z_j =
     [-γ/(n s)] · [y_j (r_j - A m_j)], so the division by n·s happens once per step, not n times.
     """
-    inv, elem = expr.as_independent(*_ELEMENT, as_Add=False)
+    inv, elem = expr.as_independent(*element, as_Add=False)
     if inv == 1:
         return "", printer(elem)
     return f"{name} = {printer(inv)}", f"{name} * ({printer(elem)})"
@@ -77,9 +77,9 @@ def _hoisted(expr: sp.Expr, printer, name: str) -> tuple[str, str]:
 
 def kernel_source(program: bl.StepProgram, vectorized: bool) -> str:
     """Python source of ``gradient``, ``loss``, ``step``, ``margins`` and ``gap`` for one loop shape."""
-    p = _ContextPrinter(_VECTOR_NAMES if vectorized else _SCALAR_NAMES).doprint
-    pre_m, margin = _hoisted(program.margin, p, "c_m")
-    pre_g, grad_z = _hoisted(program.grad_z, p, "c_g")
+    p = ContextPrinter(_VECTOR_NAMES if vectorized else _SCALAR_NAMES).doprint
+    pre_m, margin = hoisted(program.margin, p, "c_m")
+    pre_g, grad_z = hoisted(program.grad_z, p, "c_g")
     weight, loss_term, grad_gamma = p(program.weight), p(program.loss_term), p(program.grad_gamma)
     if vectorized:
         body = f"""
@@ -156,11 +156,24 @@ def compile_kernel(program: bl.StepProgram, ctx: Context, *, G: Any, y: Any, eta
     Call the kernels inside ``ctx.scope()`` as well: the context sets the working precision.
     The state ``z`` is in the context's native vector form (``ctx.state_vector``).
     """
-    ns = dict(ctx.namespace())
     labels = list(y)
-    ns.update(G=G, Y=ctx.vector(labels) if ctx.vectorized else [int(v) for v in labels],
-              eta=eta, n=len(labels), gd_update=ctx.gd_update, aslist=ctx.aslist, mid=ctx.mid)
     src = kernel_source(program, ctx.vectorized)
-    exec(compile(src, f"<bnproof kernel {program.loss}/{ctx.name}>", "exec"), ns)
+    ns = compile_source(src, ctx, f"bn-linear {program.loss}/{ctx.name}",
+                        G=G, Y=ctx.vector(labels) if ctx.vectorized else [int(v) for v in labels],
+                        eta=eta, n=len(labels))
     return Kernel(ctx=ctx, program=program, source=src, step=ns["step"], gradient=ns["gradient"],
                   loss=ns["loss"], margins=ns["margins"], gap=ns["gap"])
+
+
+def compile_source(src: str, ctx: Context, label: str, **bindings: Any) -> dict[str, Any]:
+    """Compile generated source in the context's namespace plus ``bindings``; return the namespace.
+
+    The namespace provides the context's functions (``exp``, ``expm1``, ``log``, ``log1p``,
+    ``sqrt``, ``fabs``, ``vsum``, ``vmax``, ``sign``, ``one``) and its vector operations
+    (``gd_update``, ``aslist``, ``mid``, ``matvec``).
+    """
+    ns = dict(ctx.namespace())
+    ns.update(gd_update=ctx.gd_update, aslist=ctx.aslist, mid=ctx.mid, matvec=ctx.matvec)
+    ns.update(bindings)
+    exec(compile(src, f"<bnproof kernel {label}>", "exec"), ns)
+    return ns

@@ -19,13 +19,21 @@ from .errors import BadInput
 
 __all__ = ["Dataset", "load_npz", "validate", "gaussian_instance"]
 
+DATA_KINDS = ("matrix", "patches")
+
 
 @dataclass(frozen=True)
 class Dataset:
+    """``X`` is n×d (kind ``matrix``) or n×P×d (kind ``patches``: P patches of dimension d)."""
+
     X: np.ndarray
     y: np.ndarray
     w0: np.ndarray | None
     source: str
+
+    @property
+    def kind(self) -> str:
+        return "patches" if self.X.ndim == 3 else "matrix"
 
     @property
     def n(self) -> int:
@@ -33,7 +41,11 @@ class Dataset:
 
     @property
     def d(self) -> int:
-        return self.X.shape[1]
+        return self.X.shape[-1]
+
+    @property
+    def P(self) -> int:
+        return self.X.shape[1] if self.X.ndim == 3 else 1
 
 
 def validate(X, y, w0=None, source: str = "data") -> Dataset:
@@ -44,8 +56,8 @@ def validate(X, y, w0=None, source: str = "data") -> Dataset:
         w0 = None if w0 is None else np.asarray(w0, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise BadInput(f"{source}: arrays must be numeric ({exc})") from None
-    if X.ndim != 2 or X.shape[0] < 2 or X.shape[1] < 1:
-        raise BadInput(f"{source}: X must be a 2-d array with n >= 2 rows, got shape {X.shape}")
+    if X.ndim not in (2, 3) or X.shape[0] < 2 or min(X.shape[1:]) < 1:
+        raise BadInput(f"{source}: X must be n×d (or n×P×d patch data) with n >= 2, got shape {X.shape}")
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
         raise BadInput(f"{source}: y must have shape ({X.shape[0]},) to match X, got {y.shape}")
     if not np.all(np.isfinite(X)):
@@ -53,8 +65,8 @@ def validate(X, y, w0=None, source: str = "data") -> Dataset:
     if not np.all(np.isfinite(y)) or not np.all(np.isin(y, (-1.0, 1.0))):
         raise BadInput(f"{source}: labels y must all be +1 or -1")
     if w0 is not None:
-        if w0.shape != (X.shape[1],):
-            raise BadInput(f"{source}: w0 must have shape ({X.shape[1]},), got {w0.shape}")
+        if w0.shape != (X.shape[-1],):
+            raise BadInput(f"{source}: w0 must have shape ({X.shape[-1]},), got {w0.shape}")
         if not np.all(np.isfinite(w0)):
             raise BadInput(f"{source}: w0 contains NaN or inf")
     return Dataset(X=X, y=y.astype(np.int64), w0=w0, source=source)

@@ -120,3 +120,8 @@ def test_console_entry_point_has_no_traceback():
     proc = subprocess.run([sys.executable, "-m", "bnproof", "check", "unknown.claim"], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0
+
+
+def test_patch_data_for_a_matrix_claim_is_a_one_line_error(tmp_path, capsys):
+    path = _npz(tmp_path, "p.npz", X=np.ones((4, 3, 5)), y=np.array([1, -1, 1, 1]))
+    assert_one_line_error(*run(["check", "cao2023.linear.rate", "--data", path], capsys))
