@@ -1,3 +1,11 @@
-"""Paper modules: importing one registers its claims."""
+"""Paper modules: importing one registers its claims.
 
-from . import cao2023  # noqa: F401
+Every module in this package is imported (in name order), so adding a paper is adding a
+module; ``bnproof list`` shows claims in that order.
+"""
+
+import importlib
+import pkgutil
+
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    importlib.import_module(f"{__name__}.{_info.name}")
