@@ -466,26 +466,19 @@ def _finite(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _curve(record: Any) -> tuple[str, list[float], list[float]] | None:
-    """Extract ``(y name, log10 t, log10 y)`` points from a record's series.
-
-    The y column is ``series["plot"]["y"]``, else ``"gap"``, else the first
-    log10 column. Its values come from ``series["log10"][y]`` or, failing that,
-    from exact Decimal logs of ``series["columns"][y]``. Points with t <= 0 or
-    a missing/non-finite value are dropped. Returns None when nothing is left,
-    which is also how :func:`render_markdown` decides whether to link a figure.
-    """
+def _series_parts(record: Any) -> tuple[Mapping, Mapping, Mapping, Mapping] | None:
+    """``(series, plot hints, log10 columns, decimal columns)`` of a record, or None."""
     series = record.get("series") if isinstance(record, Mapping) else None
     if not isinstance(series, Mapping) or not isinstance(series.get("t"), list):
         return None
     hints = series.get("plot") if isinstance(series.get("plot"), Mapping) else {}
     logs = series.get("log10") if isinstance(series.get("log10"), Mapping) else {}
     cols = series.get("columns") if isinstance(series.get("columns"), Mapping) else {}
-    y = hints.get("y")
-    if not isinstance(y, str) or not y:
-        y = "gap" if ("gap" in logs or "gap" in cols) else next(iter(logs or cols), None)
-    if y is None:
-        return None
+    return series, hints, logs, cols
+
+
+def _points(series: Mapping, logs: Mapping, cols: Mapping, y: str) -> tuple[str, list[float], list[float]] | None:
+    """``(y, log10 t, log10 y)`` for one column; points with t <= 0 or no finite value dropped."""
     if isinstance(logs.get(y), list):
         ys = [_finite(v) for v in logs[y]]
     elif isinstance(cols.get(y), list):
@@ -501,6 +494,56 @@ def _curve(record: Any) -> tuple[str, list[float], list[float]] | None:
     return (y, xs, vals) if xs else None
 
 
+def _multi_names(hints: Mapping) -> list[str] | None:
+    """The column names of a multi-curve record (``series["plot"]["y"]`` a list), else None."""
+    y = hints.get("y")
+    if isinstance(y, (list, tuple)):
+        return [name for name in y if isinstance(name, str) and name]
+    return None
+
+
+def _curves(record: Any) -> list[tuple[str, list[float], list[float]]]:
+    """Every plottable curve of a record: one per name when ``series["plot"]["y"]`` is a list
+    of column names (each read like the single column of :func:`_curve`), else the single
+    curve of :func:`_curve`.  Columns without a finite point are left out.
+    """
+    parts = _series_parts(record)
+    if parts is None:
+        return []
+    series, hints, logs, cols = parts
+    names = _multi_names(hints)
+    if names is None:
+        one = _curve(record)
+        return [one] if one is not None else []
+    return [c for c in (_points(series, logs, cols, name) for name in names) if c is not None]
+
+
+def _curve(record: Any) -> tuple[str, list[float], list[float]] | None:
+    """Extract ``(y name, log10 t, log10 y)`` points from a record's series.
+
+    The y column is ``series["plot"]["y"]``, else ``"gap"``, else the first
+    log10 column. Its values come from ``series["log10"][y]`` or, failing that,
+    from exact Decimal logs of ``series["columns"][y]``. Points with t <= 0 or
+    a missing/non-finite value are dropped. Returns None when nothing is left,
+    which is also how :func:`render_markdown` decides whether to link a figure.
+    A multi-curve record (``series["plot"]["y"]`` a list) gives its first non-empty curve.
+    """
+    parts = _series_parts(record)
+    if parts is None:
+        return None
+    series, hints, logs, cols = parts
+    names = _multi_names(hints)
+    if names is not None:
+        curves = _curves(record)
+        return curves[0] if curves else None
+    y = hints.get("y")
+    if not isinstance(y, str) or not y:
+        y = "gap" if ("gap" in logs or "gap" in cols) else next(iter(logs or cols), None)
+    if y is None:
+        return None
+    return _points(series, logs, cols, y)
+
+
 def plot_record(record: dict, path: PathLike) -> str | None:
     """Plot a record's series to a PNG at ``path``; return the path, or None without a series.
 
@@ -508,12 +551,16 @@ def plot_record(record: dict, path: PathLike) -> str | None:
     ``-ln(gap) / (ln t)^2`` against ln t for t > 1 (the quantity the Cao et
     al. bound keeps bounded below), computed from the log10 column so that
     gaps like 1e-400 never overflow. Any other y column gets the left panel
-    alone.
+    alone. When ``series["plot"]["y"]`` is a list of column names, each column
+    (``series["log10"][name]``, or the exact log of ``series["columns"][name]``)
+    is drawn as its own curve on one log-log panel, labelled by
+    ``series["plot"]["labels"][name]`` (default: the name); ``None`` values
+    (a column not measured at some t) are skipped.
     """
-    curve = _curve(record)
-    if curve is None:
+    curves = _curves(record)
+    if not curves:
         return None
-    y, log10_t, log10_y = curve
+    y, log10_t, log10_y = curves[0]
 
     import matplotlib
 
@@ -527,6 +574,8 @@ def plot_record(record: dict, path: PathLike) -> str | None:
     hints = series.get("plot") if isinstance(series.get("plot"), Mapping) else {}
     claim = str(record.get("claim", "?"))
     title = str(hints.get("title") or y)
+    if _multi_names(hints) is not None:
+        return _plot_multi(record, curves, hints, path, Figure)
     two_panels = y == "gap"
 
     fig = Figure(figsize=(11, 4.2) if two_panels else (6.5, 4.2), dpi=110, layout="constrained")
@@ -562,6 +611,27 @@ def plot_record(record: dict, path: PathLike) -> str | None:
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, format="png")
     fig.clear()  # not registered with pyplot, so dropping it frees it; clear() releases artists early
+    return str(out)
+
+
+def _plot_multi(record: dict, curves: list, hints: Mapping, path: PathLike, Figure) -> str:
+    """Several columns of one record as labelled curves on shared log axes (one panel)."""
+    labels = hints.get("labels") if isinstance(hints.get("labels"), Mapping) else {}
+    fig = Figure(figsize=(7.5, 4.6), dpi=110, layout="constrained")
+    ax = fig.subplots()
+    for name, log10_t, log10_y in curves:
+        ax.plot(log10_t, log10_y, marker="o", markersize=2.5, linewidth=1.2, label=str(labels.get(name) or name))
+    ax.set_xlabel(r"log t   ($\log_{10} t$)")
+    ax.set_ylabel(r"$\log_{10}$ value")
+    ax.set_title(str(hints.get("title") or "series"), fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
+    verdict = record.get("verdict")
+    fig.suptitle(f"{record.get('claim', '?')}" + (f" — {verdict}" if verdict else ""), fontsize=12)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, format="png")
+    fig.clear()
     return str(out)
 
 

@@ -47,7 +47,7 @@ def test_check_json_is_one_document_with_the_schema(capsys, tmp_path):
 def test_exit_status_refuted_and_inapplicable(capsys):
     code, out, _ = run(["check", "cao2023.linear.rate", "--quick", "--json", "--param", "k=4"], capsys)
     assert code == 1 and json.loads(out)["verdict"] == "refuted"
-    code, out, _ = run(["check", "cao2023", "--steps", "500", "--json", "--param", "n=12", "--param", "d=6"], capsys)
+    code, out, _ = run(["check", "cao2023.linear.uniform-margin", "cao2023.linear.rate", "--steps", "500", "--json", "--param", "n=12", "--param", "d=6"], capsys)
     recs = json.loads(out)
     assert code == 3 and isinstance(recs, list) and {r["verdict"] for r in recs} == {"inapplicable"}
 

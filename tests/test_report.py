@@ -205,3 +205,42 @@ def test_load_records_missing_and_unreadable(tmp_path: Path) -> None:
     (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ValueError, match="unreadable"):
         report.load_records([tmp_path / "bin.json"])
+
+
+def _multi_record() -> dict:
+    """A record whose series carries several columns to plot (as ``cao2023.contrast`` writes)."""
+    t = [1, 10, 100, 1000, 10000, 100000]
+    return {
+        "schema": "bnproof.check/1",
+        "claim": "cao2023.contrast",
+        "verdict": "verified",
+        "series": {
+            "t": t,
+            "log10": {"bn_gap": [0.0, -2.0, -8.0, -20.0, None, None],  # BN run stopped earlier
+                      "nobn_angle": [0.1, -0.2, -0.5, -0.7, -0.85, -1.0],
+                      "never": [None] * 6},
+            "columns": {"from_decimals": ["1", "0.5", "1e-400", "1e-500", "1e-600", "1e-700"]},
+            "plot": {"y": ["bn_gap", "nobn_angle", "from_decimals", "never", "absent"],
+                     "labels": {"bn_gap": "BN gap", "nobn_angle": "no-BN angle"}, "title": "two limits"},
+        },
+    }
+
+
+def test_plot_record_multi_curve(tmp_path: Path) -> None:
+    rec = _multi_record()
+    curves = report._curves(rec)
+    # columns without any finite value (or not in the record) are left out; None entries are skipped
+    assert [c[0] for c in curves] == ["bn_gap", "nobn_angle", "from_decimals"]
+    assert curves[0][1] == [0.0, 1.0, 2.0, 3.0] and curves[0][2] == [0.0, -2.0, -8.0, -20.0]
+    assert curves[2][2][-1] == pytest.approx(-700.0)  # exact Decimal log of a sub-float value
+    assert report._curve(rec)[0] == "bn_gap"
+    out = report.plot_record(rec, tmp_path / "multi.png")
+    assert out is not None and Path(out).read_bytes().startswith(PNG_MAGIC)
+    md = report.render_markdown([rec], figure_dir="figures")
+    assert "(figures/cao2023.contrast.png)" in md
+    # a list naming only missing columns: no curve, no figure
+    rec["series"]["plot"]["y"] = ["never", "absent"]
+    assert report._curves(rec) == [] and report.plot_record(rec, tmp_path / "none.png") is None
+    # single-column records keep their behaviour
+    single = _series_record()
+    assert [c[0] for c in report._curves(single)] == ["gap"]
