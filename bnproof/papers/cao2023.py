@@ -153,8 +153,8 @@ def _sqrt(ctx: Context, x: Any) -> Any:
     return ctx.namespace()["sqrt"](x)
 
 
-def audited_run(claim: Claim, config: RunConfig, data: Dataset) -> BNLinearRun:
-    """Main run plus precision audit, as configured by the claim's options and parameters."""
+def loss_and_eta(claim: Claim, config: RunConfig) -> tuple[str, str]:
+    """The claim's --loss and --eta, validated (one-line BadInput otherwise); η kept as a decimal string."""
     loss = claim.option(config, "loss")
     if loss not in bn_linear.LOSSES:
         raise BadInput(f"--loss must be one of {', '.join(bn_linear.LOSSES)}, got {loss!r}")
@@ -164,6 +164,12 @@ def audited_run(claim: Claim, config: RunConfig, data: Dataset) -> BNLinearRun:
             raise ValueError
     except ValueError:
         raise BadInput(f"--eta must be a positive number, got {eta!r}") from None
+    return loss, eta
+
+
+def audited_run(claim: Claim, config: RunConfig, data: Dataset) -> BNLinearRun:
+    """Main run plus precision audit, as configured by the claim's options and parameters."""
+    loss, eta = loss_and_eta(claim, config)
     dps = int(claim.option(config, "dps"))
     if dps < 15:
         raise BadInput(f"--dps must be at least 15, got {dps}")

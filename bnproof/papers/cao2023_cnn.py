@@ -45,7 +45,7 @@ from ..dynamics import Audit, Trajectory, log_checkpoints, precision_audit, run
 from ..errors import BadInput
 from ..symbolic import bn_cnn, bn_linear
 from ..templates.bn_cnn import CNNKernel, compile_cnn_kernel
-from .cao2023 import (CITATION, MIN_DIGITS, _audit_context, _late, _precision_record, _stalls,
+from .cao2023 import (loss_and_eta, CITATION, MIN_DIGITS, _audit_context, _late, _precision_record, _stalls,
                       _underflow, fits_by)
 
 __all__ = ["CNNRun", "gaussian_patch_instance", "stacked", "patchwise_solution", "simulate",
@@ -174,15 +174,7 @@ class CNNRun:
 
 
 def _options(claim: Claim, config: RunConfig) -> dict[str, Any]:
-    loss = claim.option(config, "loss")
-    if loss not in bn_linear.LOSSES:
-        raise BadInput(f"--loss must be one of {', '.join(bn_linear.LOSSES)}, got {loss!r}")
-    eta = str(claim.option(config, "eta"))
-    try:
-        if not float(eta) > 0:
-            raise ValueError
-    except ValueError:
-        raise BadInput(f"--eta must be a positive number, got {eta!r}") from None
+    loss, eta = loss_and_eta(claim, config)
     dps = int(claim.option(config, "dps"))
     if dps < 15:
         raise BadInput(f"--dps must be at least 15, got {dps}")

@@ -369,16 +369,10 @@ def _superpoly(t: np.ndarray, log_gap: np.ndarray) -> dict:
 
 
 def _loss_eta(claim: Claim, config: RunConfig) -> tuple[str, str]:
-    loss = claim.option(config, "loss")
-    if loss not in linear_nobn.LOSSES:
-        raise BadInput(f"--loss must be one of {', '.join(linear_nobn.LOSSES)}, got {loss!r}")
-    eta = str(claim.option(config, "eta"))
-    try:
-        if not float(eta) > 0:
-            raise ValueError
-    except ValueError:
-        raise BadInput(f"--eta must be a positive number, got {eta!r}") from None
-    return loss, eta
+    # same loss family as the BN model: one validation for every Cao claim
+    from .cao2023 import loss_and_eta
+
+    return loss_and_eta(claim, config)
 
 
 def _horizon(claim: Claim, config: RunConfig) -> int:
