@@ -33,6 +33,7 @@ __all__ = [
     "render_markdown",
     "render_latex",
     "plot_record",
+    "has_figure",
     "write_report",
     "figure_name",
 ]
@@ -354,7 +355,7 @@ def _md_section(record: dict, fig: str | None, figure_dir: str | None) -> list[s
     env = _md_inline_items(record.get("environment"))
     out += [f"**Environment:** {env}" + (f" · elapsed {extra}" if extra else ""), ""]
 
-    if fig and figure_dir is not None and _curve(record) is not None:
+    if fig and figure_dir is not None and has_figure(record):
         link = f"{figure_dir.rstrip('/')}/{fig}" if figure_dir else fig
         out += [f"![{claim}]({link})", ""]
     return out
@@ -544,6 +545,81 @@ def _curve(record: Any) -> tuple[str, list[float], list[float]] | None:
     return _points(series, logs, cols, y)
 
 
+def _panels(record: Any) -> list[Mapping]:
+    """The panels of a general figure (``series["panels"]``), each with at least one curve.
+
+    A panel is ``{"title", "xlabel", "ylabel", "xscale", "yscale" ("linear" | "log"),
+    "x": [...], "curves": [{"label", "y": [...], "x": optional own x}], "hlines":
+    [{"y", "label"}]}``; values that are not finite numbers (or not positive on a log
+    axis) are skipped.  This is the format for claims whose x axis is not time (depth,
+    width, batch size, a parameter sweep) or whose axes are linear.
+    """
+    series = record.get("series") if isinstance(record, Mapping) else None
+    panels = series.get("panels") if isinstance(series, Mapping) else None
+    if not isinstance(panels, list):
+        return []
+    good = []
+    for panel in panels:
+        if isinstance(panel, Mapping) and any(_panel_points(panel, c)[0] for c in panel.get("curves") or []
+                                              if isinstance(c, Mapping)):
+            good.append(panel)
+    return good
+
+
+def _panel_points(panel: Mapping, curve: Mapping) -> tuple[list[float], list[float]]:
+    xs = curve.get("x") if isinstance(curve.get("x"), list) else panel.get("x")
+    ys = curve.get("y")
+    if not isinstance(xs, list) or not isinstance(ys, list):
+        return [], []
+    logx, logy = panel.get("xscale") == "log", panel.get("yscale") == "log"
+    px, py = [], []
+    for x, y in zip(xs, ys):
+        fx, fy = _finite(x), _finite(y)
+        if fx is None or fy is None or (logx and fx <= 0) or (logy and fy <= 0):
+            continue
+        px.append(fx)
+        py.append(fy)
+    return px, py
+
+
+def has_figure(record: Any) -> bool:
+    """Whether :func:`plot_record` draws something for this record."""
+    return _curve(record) is not None or bool(_panels(record))
+
+
+def _plot_panels(record: dict, panels: list[Mapping], path: PathLike, Figure) -> str:
+    """A general figure: one subplot per panel, labelled curves, optional reference lines."""
+    fig = Figure(figsize=(5.6 * len(panels), 4.4), dpi=110, layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, panel in zip(axes, panels):
+        for curve in panel.get("curves") or []:
+            if not isinstance(curve, Mapping):
+                continue
+            px, py = _panel_points(panel, curve)
+            if px:
+                style = str(curve.get("style") or "-o")
+                ax.plot(px, py, style, markersize=3, linewidth=1.2, label=str(curve.get("label") or ""))
+        for line in panel.get("hlines") or []:
+            if isinstance(line, Mapping) and _finite(line.get("y")) is not None:
+                ax.axhline(float(line["y"]), color="grey", linestyle="--", linewidth=0.9,
+                           label=str(line.get("label") or ""))
+        ax.set_xscale("log" if panel.get("xscale") == "log" else "linear")
+        ax.set_yscale("log" if panel.get("yscale") == "log" else "linear")
+        ax.set_xlabel(str(panel.get("xlabel") or "x"))
+        ax.set_ylabel(str(panel.get("ylabel") or "y"))
+        ax.set_title(str(panel.get("title") or ""), fontsize=10)
+        ax.grid(True, alpha=0.3)
+        if any(h.get_label() and not h.get_label().startswith("_") for h in ax.get_lines()):
+            ax.legend(loc="best", fontsize=8)
+    verdict = record.get("verdict")
+    fig.suptitle(f"{record.get('claim', '?')}" + (f" — {verdict}" if verdict else ""), fontsize=12)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, format="png")
+    fig.clear()
+    return str(out)
+
+
 def plot_record(record: dict, path: PathLike) -> str | None:
     """Plot a record's series to a PNG at ``path``; return the path, or None without a series.
 
@@ -551,16 +627,17 @@ def plot_record(record: dict, path: PathLike) -> str | None:
     ``-ln(gap) / (ln t)^2`` against ln t for t > 1 (the quantity the Cao et
     al. bound keeps bounded below), computed from the log10 column so that
     gaps like 1e-400 never overflow. Any other y column gets the left panel
-    alone. When ``series["plot"]["y"]`` is a list of column names, each column
+    alone. A record with ``series["panels"]`` (see :func:`_panels`) gets a general
+    figure with linear or log axes. When ``series["plot"]["y"]`` is a list of column names, each column
     (``series["log10"][name]``, or the exact log of ``series["columns"][name]``)
     is drawn as its own curve on one log-log panel, labelled by
     ``series["plot"]["labels"][name]`` (default: the name); ``None`` values
     (a column not measured at some t) are skipped.
     """
     curves = _curves(record)
-    if not curves:
+    panels = _panels(record) if not curves else []
+    if not curves and not panels:
         return None
-    y, log10_t, log10_y = curves[0]
 
     import matplotlib
 
@@ -570,6 +647,9 @@ def plot_record(record: dict, path: PathLike) -> str | None:
         matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
+    if panels:
+        return _plot_panels(record, panels, path, Figure)
+    y, log10_t, log10_y = curves[0]
     series = record.get("series") or {}
     hints = series.get("plot") if isinstance(series.get("plot"), Mapping) else {}
     claim = str(record.get("claim", "?"))

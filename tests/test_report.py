@@ -244,3 +244,20 @@ def test_plot_record_multi_curve(tmp_path: Path) -> None:
     # single-column records keep their behaviour
     single = _series_record()
     assert [c[0] for c in report._curves(single)] == ["gap"]
+
+
+def test_panel_figure_with_linear_and_log_axes(tmp_path: Path) -> None:
+    rec = {"claim": "x.depth", "verdict": "verified", "series": {"panels": [
+        {"title": "gap vs depth", "x": [1, 2, 3], "xlabel": "depth", "yscale": "log",
+         "curves": [{"label": "BN", "y": [1.0, 0.1, 0.0]}, {"label": "none", "y": [1, None, 2]}],
+         "hlines": [{"y": 0.5, "label": "floor"}]},
+        {"title": "empty", "x": [1], "curves": [{"y": ["nan"]}]}]}}
+    assert report.has_figure(rec)
+    assert len(report._panels(rec)) == 1  # the empty panel is dropped
+    out = report.plot_record(rec, tmp_path / "panels.png")
+    assert out is not None and Path(out).stat().st_size > 1000
+    md = report.render_markdown([rec], figure_dir="figures")
+    assert "figures/" in md
+    log_only_negative = {"claim": "y", "series": {"panels": [{"x": [1], "yscale": "log", "curves": [{"y": [-1]}]}]}}
+    assert not report.has_figure(log_only_negative)
+    assert not report.has_figure({"claim": "y", "series": {"panels": "junk"}})
