@@ -9,11 +9,9 @@ notes per strategy) or repaired by construction.
 
 Sizes ``n`` (samples) and ``d`` (dimension) may be given as ints or as strategies of ints.
 
-The module also provides the ``hypothesis`` entry point ``_hypothesis_setup_hook`` (declared in
-``pyproject.toml``), which registers the settings profiles ``ci``, ``dev`` and ``thorough``.
-Hypothesis calls it on ``import hypothesis`` when bnproof is installed, so this module imports
-little of bnproof itself (``bnproof.papers`` only lazily, inside a strategy); what importing the
-package ``bnproof`` costs is decided by ``bnproof/__init__.py``.
+The settings profiles ``ci``, ``dev`` and ``thorough`` are registered by the ``hypothesis`` entry
+point :func:`bnproof._hypothesis_profiles.register_profiles` (declared in ``pyproject.toml``);
+``_hypothesis_setup_hook`` here is the same function, kept for callers of the old name.
 """
 
 from __future__ import annotations
@@ -22,12 +20,14 @@ import inspect
 from typing import Any
 
 import numpy as np
-from hypothesis import assume, settings
+from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.extra import numpy as hnp
 from hypothesis.strategies import SearchStrategy
 
+from ._hypothesis_profiles import register_profiles
+from ._patch_strategies import patch_data
 from .arith import FlintContext, MpmathContext
 from .data import Dataset, validate
 
@@ -35,9 +35,14 @@ __all__ = [
     "separable_data",
     "uniform_margin_data",
     "no_uniform_margin_data",
+    "patch_data",
     "contexts",
     "losses",
 ]
+
+# Strategies defined in their own modules (one per data family) and re-exported here, so the
+# public API stays in one place.
+_REEXPORTED = {"patch_data"}
 
 # Bound on the drawn array elements.
 _ELEMENT_BOUND = 3.0
@@ -327,20 +332,12 @@ def losses() -> SearchStrategy[str]:
 # --- settings profiles (the ``hypothesis`` entry point) --------------------------------------
 
 
-def _hypothesis_setup_hook() -> None:
-    """Register the settings profiles ``ci``, ``dev`` and ``thorough``; load none of them.
-
-    Idempotent: registering again overwrites each profile with identical settings.  (Hypothesis
-    itself re-applies a profile that is *already active* when it is re-registered; this hook never
-    changes which profile is active.)  Select one with ``settings.load_profile(name)`` -- the
-    test suite's ``conftest.py`` reads ``HYPOTHESIS_PROFILE`` (default ``ci``).
-    """
-    settings.register_profile("ci", deadline=None, max_examples=25, derandomize=True, print_blob=True)
-    settings.register_profile("dev", deadline=None, max_examples=10)
-    settings.register_profile("thorough", deadline=None, max_examples=200)
+# The settings profiles live in bnproof._hypothesis_profiles (the entry point; see there why).
+_hypothesis_setup_hook = register_profiles
 
 
 def _check_exports(_public: set[str]) -> None:
+    _public = _public | _REEXPORTED
     assert set(__all__) == _public, (set(__all__) - _public, _public - set(__all__))
 
 

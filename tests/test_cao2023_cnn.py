@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from bnproof._patch_strategies import patch_data
+from bnproof.strategies import patch_data
 from bnproof.arith import Float64Context, FlintContext, MpmathContext
 from bnproof.claims import RunConfig, get_claim, run_claim
 from bnproof.cli import main

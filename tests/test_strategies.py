@@ -200,14 +200,24 @@ def test_invalid_arguments(make):
 def test_all_is_complete():
     public = {name for name, obj in vars(S).items()
               if not name.startswith("_") and inspect.isfunction(obj) and obj.__module__ == S.__name__}
-    assert set(S.__all__) == public
+    assert set(S.__all__) == public | S._REEXPORTED
     assert len(S.__all__) == len(set(S.__all__))
-    assert set(S.__all__) == {"separable_data", "uniform_margin_data", "no_uniform_margin_data",
-                              "contexts", "losses"}
+    assert set(S.__all__) >= {"separable_data", "uniform_margin_data", "no_uniform_margin_data",
+                              "patch_data", "contexts", "losses"}
     for name in S.__all__:
         fn = getattr(S, name)
         assert fn.__doc__, name
         assert isinstance(fn(), SearchStrategy), name
+
+
+def test_strategies_import_before_hypothesis_without_a_cycle():
+    # the entry point used to live in bnproof.strategies, which made this import fail
+    import subprocess
+    import sys
+
+    code = "import bnproof.strategies as s; import hypothesis; print(s.patch_data.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-500:]
 
 
 def test_setup_hook_registers_profiles_idempotently_without_loading():
