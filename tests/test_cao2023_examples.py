@@ -59,6 +59,18 @@ def test_quick_defaults_verified_on_both_examples(quick):
     assert rec["precision"]["confidence_level"] == 0.95
 
 
+
+def test_figure_has_one_panel_per_example(quick, tmp_path):
+    from bnproof.report import has_figure, plot_record
+
+    panels = quick["series"]["panels"]
+    assert [p["title"][0] for p in panels] == ["A", "B"]
+    for panel in panels:
+        unif, mm = (c["y"] for c in panel["curves"])
+        assert len(unif) == len(mm) == len(panel["x"])
+    assert has_figure(quick) and plot_record(quick, tmp_path / "ex.png") is not None
+
+
 def test_another_seed_is_also_verified():
     rec = check(seed=1, params={"draws": 6})
     assert rec["verdict"] == "verified", rec["reason"]

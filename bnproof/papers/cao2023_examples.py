@@ -445,7 +445,29 @@ def check_uniform_beats_max(claim: Claim, config: RunConfig) -> Outcome:
                  "mc_cross_check": f"|MC - exact Gaussian error| <= {MC_Z_MAX:g} binomial s.e. per draw"}
     tolerance = {"difference": f"CI at level {level:g} excludes 0; |CI| < {min_effect:g} counts as no difference",
                  "coincide_angle_rad": COINCIDE_ANGLE}
-    return Outcome(verdict, "; ".join(reasons), expected, measured, tolerance, params, precision)
+    return Outcome(verdict, "; ".join(reasons), expected, measured, tolerance, params, precision,
+                   series=_figure(details))
+
+
+def _figure(details: dict) -> dict:
+    """One panel per example: both classifiers' Monte Carlo test error per training draw."""
+    panels = []
+    for key, detail in details.items():
+        rows = [r for r in detail.get("per_draw") or [] if "err_unif" in r and "err_mm" in r]
+        if not rows:  # e.g. the control, where the classifiers coincide and no error is estimated
+            continue
+        summary = detail.get("summary", {})
+        hlines = [{"y": summary[name], "label": f"mean {label}"}
+                  for name, label in (("err_unif", "uniform"), ("err_mm", "max-margin")) if name in summary]
+        panels.append({
+            "title": f"{key}: {detail['construction'].get('title', '')} ({detail['verdict']})",
+            "xlabel": "training-set draw", "ylabel": "test error", "yscale": "log",
+            "x": [r["draw"] for r in rows],
+            "curves": [{"label": "patch-wise uniform margin", "y": [r["err_unif"] for r in rows]},
+                       {"label": "max margin (SVM)", "y": [r["err_mm"] for r in rows]}],
+            "hlines": hlines,
+        })
+    return {"panels": panels}
 
 
 UNIFORM_BEATS_MAX = register(Claim(
