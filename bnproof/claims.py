@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
-from .errors import BadInput
+from .errors import BadInput, NumericalFailure
 
 __all__ = [
     "SCHEMA",
@@ -231,7 +231,11 @@ def run_claim(claim: Claim, config: RunConfig) -> dict:
     if unknown:
         raise BadInput(f"{claim.id}: unknown --param {unknown[0]!r} (known: {', '.join(sorted(known)) or 'none'})")
     t0 = time.perf_counter()
-    outcome = claim.check(claim, config)
+    try:
+        outcome = claim.check(claim, config)
+    except NumericalFailure as exc:
+        outcome = Outcome(INCONCLUSIVE, f"numerical failure: {exc}", expected={}, measured={},
+                          params={k: str(v) for k, v in config.params.items()})
     return make_record(claim, outcome, time.perf_counter() - t0)
 
 

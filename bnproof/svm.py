@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import BadInput
+from .errors import BadInput, NumericalFailure
 
 __all__ = ["MaxMarginSolution", "max_margin", "uniform_margin_direction"]
 
@@ -57,7 +57,7 @@ def max_margin(X: np.ndarray, y: np.ndarray, *, tol: float = 1e-7) -> MaxMarginS
             # good separable data; retry looser -- the KKT residuals below still certify the result.
             continue
     else:
-        raise RuntimeError(f"cvxpy/CLARABEL failed on the hard-margin SVM at every tolerance {_SOLVER_TOLS}")
+        raise NumericalFailure(f"cvxpy/CLARABEL failed on the hard-margin SVM at every tolerance {_SOLVER_TOLS}")
     if prob.status not in ("optimal", "optimal_inaccurate") or w.value is None:
         raise BadInput(f"the data are not linearly separable through the origin (solver status {prob.status})")
     wv = np.asarray(w.value, dtype=float)

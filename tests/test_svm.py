@@ -118,3 +118,21 @@ def test_clarabel_insufficient_progress_is_retried():
     # square invertible X: the SVM is the min-norm solution on its support set
     alpha = y * np.linalg.solve(X @ X.T, y)
     assert (alpha.min() > 0) == bool(sol.support.all())
+
+
+def test_solver_failing_at_every_tolerance_is_an_inconclusive_record(monkeypatch):
+    """A solver that fails everywhere gives the verdict inconclusive with its message, not a traceback."""
+    import cvxpy as cp
+
+    from bnproof.claims import get_claim, run_claim, RunConfig
+    from bnproof.errors import NumericalFailure
+
+    def fail(self, *args, **kwargs):
+        raise cp.error.SolverError("simulated failure")
+
+    monkeypatch.setattr(cp.Problem, "solve", fail)
+    X, y = np.eye(3), np.array([1.0, -1.0, 1.0])
+    with pytest.raises(NumericalFailure):
+        max_margin(X, y)
+    rec = run_claim(get_claim("cao2023.nobn.max-margin"), RunConfig(quick=True))
+    assert rec["verdict"] == "inconclusive" and "CLARABEL failed" in rec["reason"]
