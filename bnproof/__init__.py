@@ -3,40 +3,44 @@
 The public API is what this module lists in ``__all__``; everything else is internal.
 Data flows one way: ``symbolic`` -> ``codegen`` -> ``dynamics`` -> ``rates`` -> claim
 record (``claims``) -> ``report``.
+
+Names are imported on first use (PEP 562): ``import bnproof`` is cheap, which matters because
+Hypothesis imports ``bnproof._hypothesis_profiles`` (and so this package) on ``import hypothesis``.
 """
 
-from .arith import Context as Context
-from .arith import FlintContext as FlintContext
-from .arith import Float64Context as Float64Context
-from .arith import MpmathContext as MpmathContext
-from .arith import get_context as get_context
-from .claims import SCHEMA as SCHEMA
-from .claims import VERDICTS as VERDICTS
-from .claims import Claim as Claim
-from .claims import Outcome as Outcome
-from .claims import Param as Param
-from .claims import RunConfig as RunConfig
-from .claims import get_claim as get_claim
-from .claims import register as register
-from .claims import registry as registry
-from .claims import resolve as resolve
-from .claims import run_claim as run_claim
-from .codegen import compile_kernel as compile_kernel
-from .data import Dataset as Dataset
-from .data import load_npz as load_npz
-from .dynamics import log_checkpoints as log_checkpoints
-from .dynamics import precision_audit as precision_audit
-from .dynamics import run as run
-from .errors import BadInput as BadInput
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "BadInput", "Claim", "Context", "Dataset", "FlintContext", "Float64Context", "MpmathContext",
-    "Outcome", "Param", "RunConfig", "SCHEMA", "VERDICTS", "compile_kernel", "get_claim", "get_context",
-    "load_npz", "log_checkpoints", "precision_audit", "register", "registry", "resolve", "run",
-    "run_claim",
-]
+# public name -> the module that defines it
+_EXPORTS = {
+    "Context": "arith", "FlintContext": "arith", "Float64Context": "arith", "MpmathContext": "arith",
+    "get_context": "arith",
+    "SCHEMA": "claims", "VERDICTS": "claims", "Claim": "claims", "Outcome": "claims", "Param": "claims",
+    "RunConfig": "claims", "get_claim": "claims", "register": "claims", "registry": "claims",
+    "resolve": "claims", "run_claim": "claims",
+    "compile_kernel": "codegen",
+    "Dataset": "data", "load_npz": "data",
+    "log_checkpoints": "dynamics", "precision_audit": "dynamics", "run": "dynamics",
+    "BadInput": "errors", "NumericalFailure": "errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["check_claim"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value  # later lookups skip this hook
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def check_claim(claim_id: str, **options) -> dict:
@@ -44,7 +48,6 @@ def check_claim(claim_id: str, **options) -> dict:
 
     ``options`` are the fields of :class:`RunConfig` (seed, dps, steps, eta, loss, data, params, quick).
     """
+    from .claims import RunConfig, get_claim, run_claim
+
     return run_claim(get_claim(claim_id), RunConfig(**options))
-
-
-__all__.append("check_claim")
