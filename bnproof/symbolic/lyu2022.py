@@ -1,0 +1,246 @@
+r"""Exact (SymPy) proofs of the scale-invariance identities (Lyu, Li, Arora 2022; LA'19 Lemma 1).
+
+For a function L homogeneous of degree 0 (L(cw) = L(w), c > 0) on R³∖{0}:
+
+1. ``euler``          ⟨w, ∇L(w)⟩ = 0
+2. ``grad_scaling``   ∇L(cw) = ∇L(w)/c
+3. ``hess_scaling``   ∇²L(cw) = ∇²L(w)/c²
+4. ``hess_times_w``   ∇²L(w)·w = −∇L(w)
+5. ``third_contract`` ∇³L(w)[w] = −2∇²L(w)   (contraction of the third-derivative tensor with w)
+6. ``third_scaling``  ∇³L(cw) = ∇³L(w)/c³
+7. ``pythagoras``     ‖w − η∇L‖² = ‖w‖² + η²‖∇L‖²
+8. ``wd_norm``        ‖(1 − ηλ)w − η∇L‖² = (1 − ηλ)²‖w‖² + η²‖∇L‖²   (the norm recursion, exact)
+
+Each is proved by ``sympy.cancel`` of the residual to exactly 0 on a *family* of rational
+degree-0 test functions, indexed by integer vectors (a, b, c, d, α):
+
+    L = (a·w)²(b·w)²/r⁴ + (c·w)(d·w)/r² + ½(1 + α w₀²/r²)·w₂²/r²,   r² = ‖w‖²,
+
+whose last term is the sphere toy T1 of ``bnproof.scale_invariant``.  Only scalar symbols are
+used (no MatrixSymbol calculus) and no square roots (rational functions of r² only, so ``cancel``
+is fast).  ``eps`` > 0 replaces r² by r² + ε — BN's ε, which breaks scale invariance: then the
+identities fail and the residual is returned (the negative control).  Every generated gradient is
+cross-checked against a 50-digit mpmath central difference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sympy as sp
+
+__all__ = ["W", "IDENTITY_NAMES", "SymIdentity", "family_member", "prove", "check_gradient",
+           "check_sphere_toy_hessian", "DEFAULT_FAMILY"]
+
+W = sp.symbols("w0 w1 w2", real=True)
+C = sp.Symbol("c", positive=True)
+ETA, LAM = sp.symbols("eta lambda", positive=True)
+IDENTITY_NAMES = ("euler", "grad_scaling", "hess_scaling", "hess_times_w", "third_contract", "third_scaling",
+                  "pythagoras", "wd_norm")
+LATEX = {
+    "euler": r"\langle w, \nabla L(w)\rangle = 0",
+    "grad_scaling": r"\nabla L(cw) = \nabla L(w)/c",
+    "hess_scaling": r"\nabla^2 L(cw) = \nabla^2 L(w)/c^2",
+    "hess_times_w": r"\nabla^2 L(w)\,w = -\nabla L(w)",
+    "third_contract": r"\textstyle\sum_k \partial_{ijk}L(w)\,w_k = -2\,\partial_{ij}L(w)",
+    "third_scaling": r"\nabla^3 L(cw) = \nabla^3 L(w)/c^3",
+    "pythagoras": r"\|w-\eta\nabla L\|^2 = \|w\|^2 + \eta^2\|\nabla L\|^2",
+    "wd_norm": r"\|(1-\eta\lambda)w-\eta\nabla L\|^2 = (1-\eta\lambda)^2\|w\|^2 + \eta^2\|\nabla L\|^2",
+}
+
+# (a, b, c, d, alpha): the default members of the family (the first is the notes' example plus T1)
+DEFAULT_FAMILY = (
+    ((1, 2, -1), (3, -1, 1), (1, 1, 0), (1, 0, 0), sp.Rational(1, 2)),
+    ((2, 0, 1), (1, -1, 1), (0, 1, -2), (1, 3, 1), sp.Rational(3, 4)),
+)
+
+
+@dataclass(frozen=True)
+class SymIdentity:
+    name: str
+    latex: str
+    holds: bool
+    residual: str  # "0" or the LaTeX of the first non-zero residual entry (truncated)
+    member: int
+
+
+def family_member(a, b, c, d, alpha, eps=0):
+    """A member of the family (degree 0 when eps = 0)."""
+    r2 = sum(x * x for x in W) + eps
+    dot = lambda v: sum(sp.Integer(vi) * x for vi, x in zip(v, W))  # noqa: E731
+    return dot(a) ** 2 * dot(b) ** 2 / r2 ** 2 + dot(c) * dot(d) / r2 + sp.Rational(1, 2) * (
+        1 + sp.nsimplify(alpha) * W[0] ** 2 / r2) * W[2] ** 2 / r2
+
+
+EPS = sp.Symbol("epsilon", positive=True)
+GENS = W + (C, ETA, LAM, EPS)
+
+
+def _poly(expr) -> sp.Poly:
+    return sp.Poly(expr, *GENS, domain="QQ")
+
+
+@dataclass(frozen=True)
+class _Frac:
+    """P / s^m with P a polynomial and s = r² (+ε): the exact normal form of every derivative of a
+    family member, so each identity reduces to polynomial arithmetic (sp.Poly is orders of
+    magnitude faster than ``cancel`` on nested rational expressions)."""
+
+    P: sp.Poly
+    m: int
+
+
+def _diff(F: _Frac, i: int, s: sp.Poly) -> _Frac:
+    # ∂_i (P s^-m) = (∂_i P · s − m P ∂_i s) / s^(m+1),  ∂_i s = 2 w_i
+    return _Frac(F.P.diff(W[i]) * s - F.P * _poly(2 * F.m * W[i]), F.m + 1)
+
+
+def _lift(F: _Frac, M: int, s: sp.Poly) -> sp.Poly:
+    """Numerator of F over the common denominator s^M (M ≥ F.m)."""
+    return F.P * s ** (M - F.m)
+
+
+def _combo(terms: list[tuple[sp.Poly, _Frac]], s: sp.Poly) -> _Frac:
+    """Σ coeff·F over a common denominator."""
+    M = max(F.m for _, F in terms)
+    return _Frac(sum((c * _lift(F, M, s) for c, F in terms), _poly(0)), M)
+
+
+def _scale_poly(P: sp.Poly) -> sp.Poly:
+    """P(c·w): each monomial gains c to its total degree in w (exact, no substitution)."""
+    terms = {}
+    for mono, coeff in P.terms():
+        e = list(mono)
+        e[3] += e[0] + e[1] + e[2]
+        terms[tuple(e)] = coeff
+    return sp.Poly.from_dict(terms, *GENS, domain="QQ")
+
+
+def _scale_residual(F: _Frac, order: int, s: sp.Poly) -> sp.Poly:
+    """Numerator of c^order·F(cw) − F(w) over s(cw)^m s(w)^m."""
+    Pc, sc = _scale_poly(F.P), _scale_poly(s)
+    return _poly(C ** order) * Pc * s ** F.m - F.P * sc ** F.m
+
+
+def _member_fraction(a, b, c, d, alpha, eps) -> tuple[_Frac, sp.Poly]:
+    """The family member as P/s² (its numerator collected by hand; equal to ``family_member``)."""
+    s = _poly(sum(x * x for x in W) + eps)
+    dot = lambda v: sum(sp.Integer(vi) * x for vi, x in zip(v, W))  # noqa: E731
+    al = sp.nsimplify(alpha)
+    N = (dot(a) ** 2 * dot(b) ** 2 + dot(c) * dot(d) * s.as_expr() + sp.Rational(1, 2) * W[2] ** 2 * s.as_expr()
+         + al / 2 * W[0] ** 2 * W[2] ** 2)
+    return _Frac(_poly(N), 2), s
+
+
+def _residuals(F: _Frac, s: sp.Poly) -> dict[str, list]:
+    """Residual numerators (polynomials) of each identity; all zero iff the identity holds."""
+    w = [_poly(x) for x in W]
+    g = [_diff(F, i, s) for i in range(3)]
+    H = {(i, j): _diff(g[i], j, s) for i in range(3) for j in range(i, 3)}
+    Hf = lambda i, j: H[(min(i, j), max(i, j))]  # noqa: E731
+    T = {(i, j, k): _diff(H[(i, j)], k, s) for i in range(3) for j in range(i, 3) for k in range(j, 3)}
+    Tf = lambda i, j, k: T[tuple(sorted((i, j, k)))]  # noqa: E731
+    one = _poly(1)
+    m = g[0].m
+    G = [_lift(gi, m, s) for gi in g]  # ∇L = G / s^m
+    sm = s ** m
+    q = _poly(1 - ETA * LAM)
+    w2 = sum((wi * wi for wi in w), _poly(0))
+    g2 = sum((Gi * Gi for Gi in G), _poly(0))
+    return {
+        "euler": [_combo([(w[i], g[i]) for i in range(3)], s).P],
+        "grad_scaling": [_scale_residual(g[i], 1, s) for i in range(3)],
+        "hess_scaling": [_scale_residual(Hij, 2, s) for Hij in H.values()],
+        "hess_times_w": [_combo([(w[j], Hf(i, j)) for j in range(3)] + [(one, g[i])], s).P for i in range(3)],
+        "third_contract": [_combo([(w[k], Tf(i, j, k)) for k in range(3)] + [(_poly(2), H[(i, j)])], s).P
+                           for (i, j) in H],
+        "third_scaling": [_scale_residual(Tijk, 3, s) for Tijk in T.values()],
+        # over the common denominator s^(2m)
+        "pythagoras": [sum(((w[i] * sm - _poly(ETA) * G[i]) ** 2 for i in range(3)), _poly(0))
+                       - w2 * sm * sm - _poly(ETA ** 2) * g2],
+        "wd_norm": [sum(((q * w[i] * sm - _poly(ETA) * G[i]) ** 2 for i in range(3)), _poly(0))
+                    - q * q * w2 * sm * sm - _poly(ETA ** 2) * g2],
+    }
+
+
+@lru_cache(maxsize=8)
+def prove(with_eps: bool = False, members: int = len(DEFAULT_FAMILY)) -> tuple[SymIdentity, ...]:
+    """Prove every identity on the first ``members`` family members (``with_eps``: r² → r² + ε).
+
+    Each member is written P/s², s = r² (+ε); derivatives stay in the form P/s^m, so every
+    residual is a polynomial numerator and "holds" means it is the zero polynomial.  A failing
+    identity reports its first non-zero residual (numerator over its denominator, factored).
+    """
+    eps_v = EPS if with_eps else 0
+    result = []
+    for mi, (a, b, c, d, alpha) in enumerate(DEFAULT_FAMILY[:members]):
+        F, s = _member_fraction(a, b, c, d, alpha, eps_v)
+        if not _is_zero(F.P.as_expr() / s.as_expr() ** 2 - family_member(a, b, c, d, alpha, eps_v)):
+            raise RuntimeError(f"member {mi}: the hand-collected numerator P/s² differs from the family member")
+        for name, res in _residuals(F, s).items():
+            bad = next((r for r in res if not r.is_zero), None)
+            if bad is None:
+                result.append(SymIdentity(name, LATEX[name], True, "0", mi))
+            else:
+                result.append(SymIdentity(name, LATEX[name], False, _describe(bad), mi))
+    return tuple(result)
+
+
+_POINT = {W[0]: sp.Rational(3, 10), W[1]: sp.Rational(-11, 10), W[2]: sp.Rational(7, 10), C: 2,
+          ETA: sp.Rational(1, 10), LAM: sp.Rational(1, 100), EPS: sp.Rational(1, 1000)}
+
+
+def _describe(num: sp.Poly) -> str:
+    """A failing residual numerator as LaTeX: in full when short (factored), else its size and its value at
+    w = (0.3, −1.1, 0.7), c = 2, η = 0.1, λ = 0.01, ε = 10⁻³ (a truncated LaTeX string would not render)."""
+    if len(num.terms()) <= 20:
+        return sp.latex(sp.factor(num.as_expr()))
+    value = sp.N(num.as_expr().subs(_POINT), 6)
+    return (rf"\text{{a non-zero polynomial: {len(num.terms())} terms, degree {num.total_degree()}; "
+            rf"value {value} at a test point}}")
+
+
+def _is_zero(expr) -> bool:
+    """Exact zero test of a rational expression: its ``together`` numerator expands to 0."""
+    return sp.expand(sp.numer(sp.together(expr))) == 0
+
+
+def check_gradient(member: int = 0, dps: int = 50) -> float:
+    """Largest relative gap between the SymPy gradient and a ``dps``-digit mpmath central difference."""
+    import mpmath
+
+    a, b, c, d, alpha = DEFAULT_FAMILY[member]
+    L = family_member(a, b, c, d, alpha)
+    f = sp.lambdify(W, L, "mpmath")
+    gs = [sp.lambdify(W, sp.diff(L, x), "mpmath") for x in W]
+    worst = mpmath.mpf(0)
+    with mpmath.workdps(dps):
+        pt = [mpmath.mpf("0.3"), mpmath.mpf("-1.1"), mpmath.mpf("0.7")]
+        h = mpmath.mpf(10) ** (-dps // 3)
+        for i in range(3):
+            up = list(pt)
+            dn = list(pt)
+            up[i] += h
+            dn[i] -= h
+            fd = (f(*up) - f(*dn)) / (2 * h)
+            ex = gs[i](*pt)
+            worst = max(worst, abs(fd - ex) / max(abs(ex), mpmath.mpf(1e-30)))
+    return float(worst)
+
+
+def check_sphere_toy_hessian(alpha=sp.Rational(1, 2)) -> float:
+    """Largest gap between the hand-written closed-form T1 Hessian and SymPy's, at a few points."""
+    import numpy as np
+
+    from ..scale_invariant import SphereToy
+
+    r2 = sum(x * x for x in W)
+    L = sp.Rational(1, 2) * (1 + alpha * W[0] ** 2 / r2) * W[2] ** 2 / r2
+    Hs = sp.lambdify(W, sp.hessian(L, W), "numpy")
+    toy = SphereToy(3, 1, float(alpha))
+    worst = 0.0
+    for pt in ([0.3, -1.1, 0.7], [1.0, 0.2, -0.05], [-2.0, 0.5, 1.5]):
+        Hn, He = toy.hess(np.array(pt)), np.array(Hs(*pt), float)
+        worst = max(worst, float(np.abs(Hn - He).max() / np.abs(He).max()))
+    return worst
