@@ -268,8 +268,11 @@ def bench(
     if json_out:
         typer.echo(json.dumps(rows, indent=2))
         return
+    typer.echo(f"n = {n}, d = {d}; gap digits: agreement with python-flint at {2 * dps + 10} digits after "
+               f"{rows[0]['gap_steps']} steps")
     for row in rows:
-        typer.echo(f"{row['engine']:48s} {row['steps_per_s']:>12,.0f} steps/s  ({row['speedup']:.1f}× plain mpmath)")
+        typer.echo(f"{row['engine']:50s} {row['steps_per_s']:>12,.0f} steps/s  {row['speedup']:>10.1f}× plain mpmath"
+                   f"  {row['gap_digits']:>5.1f} gap digits")
 
 
 def main(argv: Optional[list[str]] = None) -> None:

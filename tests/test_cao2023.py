@@ -113,3 +113,104 @@ def test_same_inputs_same_record(quick_rate):
 def test_linearized_rate_is_positive_iff_solution_exists():
     data = _balanced()
     assert linearized_rate(data, False, 1.0) > 0
+
+
+# --- issue 8: the deviation engine behind cao2023.linear.* --------------------------------
+
+
+def test_auto_engine_is_the_deviation_engine_and_agrees_with_multiprecision(quick_rate):
+    rec = quick_rate
+    prec = rec["precision"]
+    assert rec["params"]["engine"] == "auto" and rec["params"]["engine_used"] == "deviation"
+    assert prec["engine"] == "deviation"
+    assert prec["cross_validation"]["agreeing_digits"]["gap"] >= 10
+    assert prec["agreeing_digits"]["gap"] >= 10
+    mp = check(RATE, quick=True, params={"engine": "multiprecision"})
+    assert mp["verdict"] == rec["verdict"] == "verified"
+    assert mp["params"]["engine_used"] == "multiprecision" and "cross_validation" not in mp["precision"]
+    assert abs(mp["measured"]["k"] - rec["measured"]["k"]) < 1e-3
+    lo, hi = rec["measured"]["k_ci95"]
+    assert lo < rec["measured"]["k"] < hi
+
+
+def test_deviation_engine_mutated_claim_is_refuted():
+    rec = check(RATE, steps=30_000, params={"engine": "deviation", "k": 4})
+    assert rec["verdict"] == "refuted", rec["reason"]
+
+
+def test_naive_float64_rate_is_inconclusive_precision_exhausted():
+    """Negative control: the plain recursion in float64 stalls near 1e-16; that is never a rate."""
+    rec = check(RATE, steps=30_000, params={"arith": "float64", "audit_dps": 60})
+    assert rec["params"]["engine_used"] == "multiprecision"
+    assert rec["verdict"] == "inconclusive" and "precision exhausted" in rec["reason"], rec["reason"]
+    assert rec["measured"]["log10_gap"] > -18
+
+
+def test_deviation_cross_validation_underflow_is_inconclusive():
+    rec = check(RATE, quick=True, dps=20, params={"engine": "deviation"})
+    assert rec["verdict"] == "inconclusive" and "--dps" in rec["reason"], rec["reason"]
+
+
+def test_deviation_engine_logistic_and_centred():
+    rec = check(RATE, quick=True, loss="logistic", params={"engine": "deviation"})
+    assert rec["verdict"] == "verified" and rec["precision"]["agreeing_digits"]["gap"] >= 10
+    rec = check(UM, steps=5000, data=_balanced(), params={"center": "true", "gap_tol": 1e-8, "engine": "deviation"})
+    assert rec["verdict"] == "verified" and rec["precision"]["agreeing_digits"]["gap"] >= 10
+
+
+@pytest.mark.parametrize("args", [
+    ["--param", "engine=gpu"],
+    ["--steps", "0"],
+    ["--steps", "-5"],
+    ["--steps", "1.5"],
+    ["--steps", "many"],
+    ["--param", "xval_steps=0"],
+    ["--param", "flow_t_max=2"],
+])
+def test_bad_engine_or_steps_exit_2_one_line(args, capsys):
+    from bnproof.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["check", RATE, *args])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_without_numba_the_numpy_deviation_engine_is_used(monkeypatch):
+    import bnproof.deviation as dev
+
+    monkeypatch.setattr(dev, "numba_available", lambda: False)
+    rec = check(UM, steps=3000, params={"gap_tol": 1e-6})
+    assert rec["verdict"] == "verified", rec["reason"]
+    assert rec["precision"]["variant"] == "numpy" and "dd_audit" not in rec["precision"]
+    assert rec["precision"]["cross_validation"]["agreeing_digits"]["gap"] >= 10
+
+
+def test_numba_failure_falls_back_to_numpy(monkeypatch):
+    import bnproof.deviation as dev
+
+    def broken(loss):
+        raise OSError("no writable cache directory")
+    monkeypatch.setattr(dev, "compiled_kernel", broken)
+    rec = check(UM, steps=2000, params={"gap_tol": 1e-4, "audit": "false"})
+    assert rec["precision"]["variant"] == "numpy" and "cache" in rec["precision"]["numba_error"]
+
+
+def test_rate_with_gradient_flow_compares_gd_and_flow():
+    rec = check(RATE, quick=True, params={"flow_t_max": "1e12"})
+    flow = rec["measured"]["flow"]
+    assert flow["log10_gap"] < -1000 and 2.7 < flow["k"] < 3.1
+    cmp = flow["gd_vs_flow"]
+    assert cmp["flow_time"] == pytest.approx(1000.0)
+    assert abs(cmp["log_gap_ratio"] / cmp["predicted_(s_flow/s_gd)^2"] - 1) < 0.02
+
+
+@pytest.mark.slow
+def test_1e8_steps_rate_k_interval():
+    """Issue 8: 10^8 GD steps, k with a 95 % interval of width <= 0.1 (about 4 min on a loaded 2-core box)."""
+    rec = check(RATE, steps=100_000_000)
+    assert rec["verdict"] == "verified", rec["reason"]
+    lo, hi = rec["measured"]["k_ci95"]
+    assert hi - lo <= 0.1 and lo > 2.5
+    assert rec["precision"]["agreeing_digits"]["gap"] >= 6

@@ -10,14 +10,23 @@ Claims checked here (reference notes: ``shared/reference/cao2023_implicit_bias.m
 
 The pipeline is the package's: ``symbolic.bn_linear`` (derivation) -> ``codegen`` (kernels)
 -> ``dynamics`` (high-precision GD + precision audit) -> ``rates`` (fits) -> record.
+
+Engines (``--param engine``, issue 8): ``multiprecision`` is that pipeline; ``deviation`` is
+:mod:`bnproof.deviation`, GD on the cancellation-free deviation form derived in
+``symbolic.deviation``, compiled float64, audited against its double-double variant over the
+whole horizon and cross-validated against the multiprecision engine on a prefix; ``auto``
+(default) picks ``deviation`` unless ``--param arith`` asks for an arithmetic.  With
+``--param flow_t_max`` the rate check also integrates the gradient flow (:mod:`bnproof.flow`).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
+import mpmath
 import numpy as np
 
 from .. import rates
@@ -26,11 +35,12 @@ from ..claims import (INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outc
                       RunConfig, register)
 from ..codegen import compile_kernel
 from ..data import Dataset, gaussian_instance
-from ..dynamics import Audit, Trajectory, log_checkpoints, precision_audit, run
+from ..dynamics import Audit, Trajectory, agreeing_digits, log_checkpoints, precision_audit, run
 from ..errors import BadInput
 from ..symbolic import bn_linear
 
-__all__ = ["CITATION", "BNLinearRun", "simulate", "uniform_margin_exists", "linearized_rate"]
+__all__ = ["CITATION", "ENGINES", "BNLinearRun", "simulate", "simulate_deviation", "uniform_margin_exists",
+           "linearized_rate"]
 
 CITATION = ("Cao, Zou, Li, Gu. The Implicit Bias of Batch Normalization in Linear Models and "
             "Two-layer Linear CNNs. COLT 2023, PMLR 195:5699-5753; arXiv 2306.11680")
@@ -46,6 +56,17 @@ _MODEL_PARAMS = (
     Param("per_decade", 24, "log-spaced checkpoints per decade of t", int),
     Param("enforce_assumptions", True,
           "return `inapplicable` when the theorem's assumptions fail (false: run anyway)", bool),
+)
+ENGINES = ("auto", "deviation", "multiprecision")
+# Engine choice (issue 8): only the two linear-model claims declare these; a claim built from
+# _MODEL_PARAMS alone (the BN side of cao2023.contrast) keeps the multiprecision engine.
+_ENGINE_PARAMS = (
+    Param("engine", "auto",
+          "GD engine: `deviation` (cancellation-free float64 deviation form, compiled; audited against the "
+          "double-double variant and cross-validated against the multiprecision engine), `multiprecision` "
+          "(the n-dim recursion at --dps), `auto` (deviation unless --param arith is given)", str, ENGINES),
+    Param("xval_steps", 10_000,
+          "deviation engine: steps of the multiprecision cross-validation run (capped at --steps)", int),
 )
 _DEFAULTS = {"dps": 80, "steps": 100_000, "eta": "0.1", "loss": "exp", "quick_steps": 10_000}
 
@@ -65,6 +86,7 @@ class BNLinearRun:
     direction: list[str]  # unit vector of the row-space part of w_T
     expected_direction: list[str]  # unit ŵ = Xᵀ G⁺ y
     s_final: float
+    engine: dict | None = None  # deviation engine: its audits and cross-validation (None: multiprecision)
 
 
 def _centred(X: np.ndarray, center: bool) -> np.ndarray:
@@ -187,6 +209,13 @@ def audited_run(claim: Claim, config: RunConfig, data: Dataset) -> BNLinearRun:
             return None
         return lambda t, total: config.progress(label, t, total)
 
+    fallback = None
+    if _engine(claim, config) == "deviation":
+        try:
+            return _deviation_run(claim, config, data, loss=loss, eta=eta, steps=steps, center=center, ctx=ctx,
+                                  cps=cps, progress=progress)
+        except FloatingPointError as exc:  # float64 overflow far from the theorem's regime
+            fallback = {"engine": "multiprecision", "fallback": f"{exc}; rerun with the multiprecision engine"}
     traj, kernel = simulate(data, loss=loss, eta=eta, steps=steps, ctx=ctx, center=center,
                             checkpoints=cps, progress=progress(f"{claim.id} ({ctx.name}, {ctx.dps} dps)"))
     audit = None
@@ -207,7 +236,111 @@ def audited_run(claim: Claim, config: RunConfig, data: Dataset) -> BNLinearRun:
     expected = _direction(ctx, data, center, list(data.y)) if sol_ok else []
     return BNLinearRun(data=data, loss=loss, eta=eta, center=center, trajectory=traj, audit=audit,
                        margins=margins, gamma=traj.last("gamma"), direction=direction,
-                       expected_direction=expected, s_final=s_final)
+                       expected_direction=expected, s_final=s_final, engine=fallback)
+
+
+def _engine(claim: Claim, config: RunConfig) -> str:
+    """The engine a run uses: ``auto`` is the deviation engine unless ``--param arith`` asks for an arithmetic."""
+    if not any(p.name == "engine" for p in claim.params):
+        return "multiprecision"
+    engine = claim.param(config, "engine")
+    if engine == "auto":
+        unbalanced = claim.param(config, "center") and float(np.sum(_instance(claim, config).y)) != 0
+        return "multiprecision" if "arith" in config.params or unbalanced else "deviation"
+    return engine
+
+
+def simulate_deviation(data: Dataset, *, loss: str, eta: str, steps: int, center: bool = False,
+                       checkpoints: list[int] | None = None, variant: str = "numba",
+                       progress=None) -> Trajectory:
+    """GD on (w, γ), γ0 = 1, with the deviation engine (:mod:`bnproof.deviation`); same observables."""
+    from .. import deviation as dev
+
+    prob = dev.problem_from_data(data.X, data.y, eta, loss, center)
+    w0 = data.w0 if data.w0 is not None else np.ones(data.d)
+    st = dev.initial_state(data.X, data.y, w0, 1.0, center)
+    return dev.run_deviation(prob, st, steps, variant=variant, checkpoints=checkpoints, progress=progress)
+
+
+def _deviation_run(claim: Claim, config: RunConfig, data: Dataset, *, loss: str, eta: str, steps: int,
+                   center: bool, ctx: Context, cps: list[int], progress) -> BNLinearRun:
+    """Main run with the compiled deviation engine, audited twice.
+
+    (1) the double-double-state variant over the whole horizon (rounding of the float64 state);
+    (2) the multiprecision engine (``ctx``: --param arith at --dps) at the shared checkpoints
+    t ≤ xval_steps (the deviation formulas themselves).  The record's agreeing digits are the
+    minimum over both audits and all checkpoints.
+    """
+    from .. import deviation as dev  # lazily: keeps numba and the kernels out of `import bnproof`
+
+    if center and float(np.sum(data.y)) != 0:
+        raise BadInput("--param engine=deviation with center=true needs balanced labels (Σ y_i = 0); "
+                       "use engine=multiprecision")
+    xval_steps = claim.param(config, "xval_steps")
+    if xval_steps < 1:
+        raise BadInput(f"--param xval_steps must be a positive integer, got {xval_steps}")
+    variant = "numba" if dev.numba_available() else "numpy"
+    info: dict = {"engine": "deviation"}
+    try:
+        traj = simulate_deviation(data, loss=loss, eta=eta, steps=steps, center=center, checkpoints=cps,
+                                  variant=variant, progress=progress(f"{claim.id} (deviation engine, {variant})"))
+    except Exception as exc:  # noqa: BLE001 - filtered just below
+        numba_failure = isinstance(exc, (ImportError, OSError)) or type(exc).__module__.startswith("numba")
+        if variant == "numpy" or not numba_failure:
+            raise
+        # numba installed but unusable here (no cache directory, LLVM failure): the NumPy reference
+        info["numba_error"] = " ".join(str(exc).split())[:200]
+        variant = "numpy"
+        traj = simulate_deviation(data, loss=loss, eta=eta, steps=steps, center=center, checkpoints=cps,
+                                  variant=variant, progress=progress(f"{claim.id} (deviation engine, numpy)"))
+    info["variant"] = variant
+    audit = None
+    if claim.param(config, "audit"):
+        t0 = time.perf_counter()
+        keys = ("gap", "gamma")
+        per: dict[str, list[float]] = {k: [] for k in keys}
+        if variant == "numba":
+            dd = simulate_deviation(data, loss=loss, eta=eta, steps=steps, center=center, checkpoints=cps,
+                                    variant="numba-dd", progress=progress(f"{claim.id} audit (double-double)"))
+            dd_digits = {k: agreeing_digits(traj.values[k], dd.values[k], cap=traj.dps) for k in keys}
+            info["dd_audit"] = {"variant": "numba-dd", "steps": steps,
+                                "agreeing_digits": {k: round(min(v), 2) for k, v in dd_digits.items()}}
+            for k in keys:
+                per[k] += dd_digits[k]
+        xcps = [t for t in cps if t <= min(steps, xval_steps)]
+        mp, _ = simulate(data, loss=loss, eta=eta, steps=xcps[-1], ctx=ctx, center=center, checkpoints=xcps,
+                         progress=progress(f"{claim.id} cross-validation ({ctx.name}, {ctx.dps} dps)"))
+        x_digits = {k: agreeing_digits(traj.values[k][:len(xcps)], mp.values[k], cap=traj.dps) for k in keys}
+        for k in keys:
+            per[k] += x_digits[k]
+        info["cross_validation"] = {
+            "engine": f"multiprecision ({ctx.name}, {ctx.dps} dps)", "steps": xcps[-1],
+            "checkpoints": len(xcps), "agreeing_digits": {k: round(min(v), 2) for k, v in x_digits.items()},
+            "agreeing_digits_at_last": {k: round(v[-1], 2) for k, v in x_digits.items()},
+            "steps_per_s": round(mp.steps_per_s, 1)}
+        info["xval_trajectory"] = mp
+        audit = Audit(dps=traj.dps, audit_dps=32 if variant == "numba" else ctx.dps,
+                      agreeing_digits={k: min(v) for k, v in per.items()}, per_checkpoint=per,
+                      audit_elapsed_s=time.perf_counter() - t0)
+    st = traj.final_state
+    with mpmath.workdps(40):
+        e, parity = int(st.ints[0]), int(st.ints[1])
+        a = mpmath.mpf(float(st.f[0])) + mpmath.mpf(float(st.f[2]))
+        two_e = mpmath.ldexp(mpmath.mpf(1), e)
+        ys = [int(v) for v in data.y]
+        z = [parity * (a * yi + (mpmath.mpf(float(h)) + mpmath.mpf(float(lo))) * two_e)
+             for yi, h, lo in zip(ys, st.rh, st.rh_lo)]
+        s = mpmath.sqrt(mpmath.fsum(v * v for v in z) / len(z))
+        sg = 1 if mpmath.mpf(traj.last("gamma")) >= 0 else -1
+        margins = [mpmath.nstr(sg * yi * zi / s, 25) for yi, zi in zip(ys, z)]
+        sol_ok, _ = uniform_margin_exists(data, center)
+        mctx = get_context("mpmath", 40)
+        direction = _direction(mctx, data, center, [sg * v for v in z]) if sol_ok else []
+        expected = _direction(mctx, data, center, list(data.y)) if sol_ok else []
+        s_final = float(s)
+    return BNLinearRun(data=data, loss=loss, eta=eta, center=center, trajectory=traj, audit=audit,
+                       margins=margins, gamma=traj.last("gamma"), direction=direction,
+                       expected_direction=expected, s_final=s_final, engine=info)
 
 
 def _instance(claim: Claim, config: RunConfig) -> Dataset:
@@ -222,7 +355,9 @@ def _instance(claim: Claim, config: RunConfig) -> Dataset:
 def _params_record(claim: Claim, config: RunConfig, res: BNLinearRun) -> dict:
     tr = res.trajectory
     return {
-        "seed": config.seed, "dps": tr.dps, "steps": tr.t[-1], "eta": res.eta, "loss": res.loss,
+        "seed": config.seed, "dps": int(claim.option(config, "dps")) if _is_deviation(res) else tr.dps,
+        "steps": tr.t[-1], "eta": res.eta, "loss": res.loss,
+        "engine_used": "deviation" if _is_deviation(res) else "multiprecision",
         "n": res.data.n, "d": res.data.d, "data": res.data.source, "center": res.center,
         "arith": tr.ctx_name, "gamma0": "1",
         "w0": "from --data" if config.data is not None and config.data.w0 is not None else
@@ -232,6 +367,10 @@ def _params_record(claim: Claim, config: RunConfig, res: BNLinearRun) -> dict:
     }
 
 
+def _is_deviation(res: BNLinearRun) -> bool:
+    return (getattr(res, "engine", None) or {}).get("engine") == "deviation"
+
+
 def _precision_record(res: BNLinearRun) -> dict:
     out = {"dps": res.trajectory.dps, "context": res.trajectory.ctx_name,
            "steps_per_s": round(res.trajectory.steps_per_s, 1)}
@@ -239,6 +378,21 @@ def _precision_record(res: BNLinearRun) -> dict:
         out.update(audit_dps=None, agreeing_digits=None, note="audit disabled: cannot verify")
     else:
         out.update(res.audit.to_dict())
+    info = getattr(res, "engine", None) or {}
+    if info.get("fallback"):
+        out["engine_fallback"] = info["fallback"]
+    if _is_deviation(res):
+        out["engine"] = "deviation"
+        out["variant"] = info["variant"]
+        if "numba_error" in info:
+            out["numba_error"] = info["numba_error"]
+        if res.audit is not None:
+            out["method"] = ("deviation engine (float64, cancellation-free form); agreeing digits = minimum over "
+                             "checkpoints of (1) the double-double-state rerun over the whole horizon and "
+                             "(2) the multiprecision engine at the shared checkpoints t <= cross_validation.steps")
+            for key in ("dd_audit", "cross_validation"):
+                if key in info:
+                    out[key] = info[key]
     return out
 
 
@@ -297,6 +451,24 @@ def _underflow_outcome(claim: Claim, config: RunConfig, res: BNLinearRun, t_lost
                    series=_series(res))
 
 
+def _lost_outcome(claim: Claim, config: RunConfig, res: BNLinearRun) -> Outcome | None:
+    """Inconclusive when the gap underflows the working precision (main run or cross-validation run)."""
+    lost = _underflow(res.trajectory)
+    if lost is not None:
+        return _underflow_outcome(claim, config, res, lost)
+    mp = (res.engine or {}).get("xval_trajectory")
+    lost = None if mp is None else _underflow(mp)
+    if lost is None:
+        return None
+    need = int(-min(v for v in mp.log10["gap"] if math.isfinite(v))) + 20
+    return Outcome(INCONCLUSIVE,
+                   f"the gap of the multiprecision cross-validation run fell below its working precision "
+                   f"({mp.dps} digits) at t = {lost}; rerun with --dps {max(need, 2 * mp.dps)} or a smaller "
+                   f"--param xval_steps", expected={}, measured={"gap": res.trajectory.last("gap"), "t_lost": lost},
+                   params=_params_record(claim, config, res), precision=_precision_record(res),
+                   series=_series(res))
+
+
 def _stalls(t: np.ndarray, log_gap: np.ndarray) -> bool:
     """The gap fails to fall by a factor 2 over the last decade of t."""
     last = t >= t[-1] / 10
@@ -311,9 +483,9 @@ def check_uniform_margin(claim: Claim, config: RunConfig) -> Outcome:
     tr = res.trajectory
     gap_tol = claim.param(config, "gap_tol")
     digits = _audit_digits(res)
-    lost = _underflow(tr)
+    lost = _lost_outcome(claim, config, res)
     if lost is not None:
-        return _underflow_outcome(claim, config, res, lost)
+        return lost
     t, lg, _ = _late(tr)
     final_log10 = tr.log10["gap"][-1]
     monotone = bool(np.all(np.diff(lg) <= 1e-9 * np.maximum(1.0, np.abs(lg[1:]))))
@@ -331,8 +503,8 @@ def check_uniform_margin(claim: Claim, config: RunConfig) -> Outcome:
                 "direction": res.expected_direction}
     tolerance = {"gap": f"{gap_tol:g} at the horizon", "audit_min_digits": MIN_DIGITS}
     if digits is None or digits < MIN_DIGITS:
-        verdict, reason = INCONCLUSIVE, (f"precision audit shows {digits} agreeing digits of the gap "
-                                          f"(< {MIN_DIGITS}); raise --dps" if digits is not None
+        verdict, reason = INCONCLUSIVE, (f"precision exhausted: the precision audit shows {digits:.1f} "
+                                          f"agreeing digits of the gap (< {MIN_DIGITS}); raise --dps" if digits is not None
                                           else "precision audit disabled")
     elif final_log10 <= math.log10(gap_tol) and monotone:
         verdict, reason = VERIFIED, (f"gap fell to {float(tr.last('gap')):.3e} after {tr.t[-1]} steps and "
@@ -353,13 +525,16 @@ def check_rate(claim: Claim, config: RunConfig) -> Outcome:
         return early
     k_claim = claim.param(config, "k")
     frac = claim.param(config, "window")
+    flow_t_max = claim.param(config, "flow_t_max")
+    if flow_t_max and not 10 <= flow_t_max <= 1e300:
+        raise BadInput(f"--param flow_t_max must be 0 (off) or between 10 and 1e300, got {flow_t_max:g}")
     res = audited_run(claim, config, data)
     tr = res.trajectory
     eta = float(res.eta)
     digits = _audit_digits(res)
-    lost = _underflow(tr)
+    lost = _lost_outcome(claim, config, res)
     if lost is not None:
-        return _underflow_outcome(claim, config, res, lost)
+        return lost
     t, lg, gam = _late(tr, frac)
     profile = rates.ratio_profile(t, lg, k_claim)
     fits = rates.fit_all(t, lg)
@@ -376,6 +551,7 @@ def check_rate(claim: Claim, config: RunConfig) -> Outcome:
         "k": round(k_fit, 4),
         "c_hat": round(c_hat, 5),
         "k_stderr": round(k_err, 4), "c": round(shifted.params["c"], 5), "fit_variable": "log(eta*t)",
+        "k_ci95": [round(k_fit - 1.96 * k_err, 4), round(k_fit + 1.96 * k_err, 4)],
         "k_unshifted": round(fits_by(fits, "exp-polylog").params["k"], 4),
         "k_local": round(local["k"], 4),
         "best_family": fits[0].family,
@@ -390,6 +566,8 @@ def check_rate(claim: Claim, config: RunConfig) -> Outcome:
         f"is not tight: the gap decays like exp(-c·log^{k_fit:.2f}(ηt))" if k_fit > k_claim else
         f"is violated by the fitted exponent {k_fit:.2f}")
     measured["bound_tightness"] = f"the paper's exp(-Ω(log^{k_claim:g} t)) {tight}"
+    if flow_t_max:
+        measured["flow"] = _flow_summary(data, res, flow_t_max, frac)
     expected = {"gap": f"→ 0 at least as fast as exp(-c·log^{k_claim:g} t)",
                 "ratio": f"-ln(gap)/ln(t)^{k_claim:g} ≥ c > 0, not decreasing",
                 "k": f"≥ {k_claim:g} (paper); 3 asymptotically (our linearisation [derived])",
@@ -398,7 +576,8 @@ def check_rate(claim: Claim, config: RunConfig) -> Outcome:
                  "audit_min_digits": MIN_DIGITS, "window": f"last {frac:g} of the log t range"}
     if digits is None or digits < MIN_DIGITS:
         verdict, reason = INCONCLUSIVE, ("precision audit disabled" if digits is None else
-                                         f"precision audit shows only {digits:.1f} agreeing digits of the gap; raise --dps")
+                                         f"precision exhausted: the precision audit shows only {digits:.1f} agreeing digits "
+                                         f"of the gap (< {MIN_DIGITS}); float64 noise is not a rate; raise --dps")
     elif profile["min"] > 0 and profile["nondecreasing"]:
         verdict, reason = VERIFIED, (f"-ln(gap)/ln(t)^{k_claim:g} stays ≥ {profile['min']:.4g} and does not decrease "
                                      f"over t ∈ [{int(t[0])}, {int(t[-1])}]; fitted k = {k_fit:.3f} ± {k_err:.3f} in log(ηt); "
@@ -409,6 +588,39 @@ def check_rate(claim: Claim, config: RunConfig) -> Outcome:
                                     f"fitted k = {k_fit:.3f} ± {k_err:.3f}")
     return Outcome(verdict, reason, expected, measured, tolerance, _params_record(claim, config, res),
                    _precision_record(res), _series(res))
+
+
+def _flow_summary(data: Dataset, res: BNLinearRun, t_max: float, frac: float) -> dict:
+    """Gradient flow to ``t_max`` (flow time t ↔ GD step t/η): fitted k and the GD/flow comparison.
+
+    GD grows ‖w‖ while the flow conserves it, and the rate constant is c ∝ 1/s², so over the
+    common range the ratio of log gaps should approach (s_flow/s_GD)² [derived].
+    """
+    from .. import deviation as dev
+    from .. import flow as fl
+
+    if res.center:
+        return {"note": "flow mode is implemented for uncentred BN only"}
+    eta = float(res.eta)
+    tr = res.trajectory
+    gd_t = [t for t in tr.t if 1 <= eta * t <= t_max]
+    times = np.unique(np.concatenate([eta * np.array(gd_t, dtype=float), np.geomspace(1.0, t_max, 121)]))
+    prob = dev.problem_from_data(data.X, data.y, res.eta, res.loss)
+    w0 = data.w0 if data.w0 is not None else np.ones(data.d)
+    out = fl.flow(prob.G, data.y, data.X @ w0, loss=res.loss, t_max=t_max, times=times, rtol=1e-9)
+    mask = rates.late_window(out.t, frac)
+    fit = rates.fit_exp_polylog(out.t[mask], out.log_gap[mask], shift=1.0)
+    k, se = fit.params["k"], fit.stderr["k"]
+    summary = {"t_max": t_max, "log10_gap": round(float(out.log10_gap[-1]), 3), "k": round(k, 4),
+               "k_ci95": [round(k - 1.96 * se, 4), round(k + 1.96 * se, 4)], "fit_variable": "log t (flow time)",
+               "method": f"solve_ivp {out.method}, rtol {out.rtol:g}, log-time deviation form"}
+    if gd_t:
+        i = int(np.searchsorted(out.t, eta * gd_t[-1] * (1 - 1e-12)))
+        gd_log10 = tr.log10["gap"][tr.t.index(gd_t[-1])]
+        summary["gd_vs_flow"] = {"gd_step": gd_t[-1], "flow_time": eta * gd_t[-1],
+                                 "log_gap_ratio": round(gd_log10 / float(out.log10_gap[i]), 5),
+                                 "predicted_(s_flow/s_gd)^2": round(float(out.s[i] / res.s_final) ** 2, 5)}
+    return summary
 
 
 def fits_by(fits: list[rates.Fit], family: str) -> rates.Fit:
@@ -431,7 +643,7 @@ UNIFORM_MARGIN = register(Claim(
     confidence="paper",
     assumptions=_ASSUMPTIONS,
     check=check_uniform_margin,
-    params=_MODEL_PARAMS + (Param("gap_tol", 1e-12, "gap below which the horizon counts as converged", float),),
+    params=_MODEL_PARAMS + _ENGINE_PARAMS + (Param("gap_tol", 1e-12, "gap below which the horizon counts as converged", float),),
     defaults=_DEFAULTS,
     takes_data=True,
     notes=("Convergence to a uniform margin is stated in the abstract [paper]; the BN convention "
@@ -447,9 +659,11 @@ RATE = register(Claim(
     confidence="paper",
     assumptions=_ASSUMPTIONS,
     check=check_rate,
-    params=_MODEL_PARAMS + (
+    params=_MODEL_PARAMS + _ENGINE_PARAMS + (
         Param("k", 2.0, "exponent of the claimed bound exp(-Ω(log^k t)) (the paper: 2)", float),
         Param("window", 0.4, "late window: the last fraction of the log t range", float),
+        Param("flow_t_max", 0.0, "also integrate the gradient flow (bnproof.flow) to this time, e.g. 1e30, fit k "
+              "on it and compare it with GD over the common range (0: off)", float),
     ),
     defaults=_DEFAULTS,
     takes_data=True,
