@@ -27,6 +27,8 @@ from hypothesis.extra import numpy as hnp
 from hypothesis.strategies import SearchStrategy
 
 from ._hypothesis_profiles import register_profiles
+from ._lyu2022_strategies import (bn_mlps, bn_regressions, nonzero_weights, scale_invariant_models,
+                                  sphere_toys)
 from ._patch_strategies import patch_data
 from .arith import FlintContext, MpmathContext
 from .data import Dataset, validate
@@ -36,13 +38,19 @@ __all__ = [
     "uniform_margin_data",
     "no_uniform_margin_data",
     "patch_data",
+    "sphere_toys",
+    "bn_regressions",
+    "bn_mlps",
+    "scale_invariant_models",
+    "nonzero_weights",
     "contexts",
     "losses",
 ]
 
 # Strategies defined in their own modules (one per data family) and re-exported here, so the
 # public API stays in one place.
-_REEXPORTED = {"patch_data"}
+_REEXPORTED = {"patch_data", "sphere_toys", "bn_regressions", "bn_mlps", "scale_invariant_models",
+               "nonzero_weights"}
 
 # Bound on the drawn array elements.
 _ELEMENT_BOUND = 3.0
