@@ -122,6 +122,7 @@ class Claim:
     defaults: Mapping[str, Any] = field(default_factory=dict)  # seed/dps/steps/eta/loss defaults
     takes_data: bool = False
     data_kind: str = "matrix"  # "matrix" (X n×d) or "patches" (X n×P×d), see bnproof.data
+    targets: str = "labels"  # what --data's y may hold: "labels" (±1) or "real" (any finite value)
     notes: str = ""
 
     def param(self, config: RunConfig, name: str) -> Any:
@@ -142,7 +143,8 @@ class Claim:
             "id": self.id, "paper": self.paper, "citation": self.citation,
             "summary": self.summary, "statement": self.statement,
             "confidence": self.confidence, "assumptions": list(self.assumptions),
-            "takes_data": self.takes_data, "data_kind": self.data_kind, "defaults": dict(self.defaults),
+            "takes_data": self.takes_data, "data_kind": self.data_kind, "targets": self.targets,
+            "defaults": dict(self.defaults),
             "params": {p.name: p.to_dict() for p in self.params},
         }
 

@@ -172,7 +172,9 @@ def check(
     chosen = resolve(claims or [], all_claims=all_claims or not claims)
     if loss is not None and loss not in ("exp", "logistic"):
         raise BadInput(f"--loss must be exp or logistic, got {loss!r}")
-    dataset = load_npz(data) if data is not None else None
+    # real-valued y only when every chosen claim accepts it (labels ±1 are real too)
+    targets = "real" if chosen and all(c.targets == "real" for c in chosen) else "labels"
+    dataset = load_npz(data, targets=targets) if data is not None else None
     if dataset is not None:
         no_data = [c.id for c in chosen if not c.takes_data]
         if no_data:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import BadInput
 
-__all__ = ["Dataset", "load_npz", "validate", "gaussian_instance"]
+__all__ = ["Dataset", "load_npz", "validate", "gaussian_instance", "TARGETS"]
 
 DATA_KINDS = ("matrix", "patches")
 
@@ -48,8 +48,17 @@ class Dataset:
         return self.X.shape[1] if self.X.ndim == 3 else 1
 
 
-def validate(X, y, w0=None, source: str = "data") -> Dataset:
-    """Check shapes and values; return a Dataset of float64 arrays and ±1 integer labels."""
+TARGETS = ("labels", "real")
+
+
+def validate(X, y, w0=None, source: str = "data", targets: str = "labels") -> Dataset:
+    """Check shapes and values; return a Dataset of float64 arrays and ±1 integer labels.
+
+    ``targets="real"`` accepts any finite real y (kept as float64), for regression claims
+    such as Ergen et al. 2022's convex programs; the default keeps ±1 labels.
+    """
+    if targets not in TARGETS:
+        raise ValueError(f"targets must be one of {TARGETS}, got {targets!r}")
     try:
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
@@ -62,18 +71,24 @@ def validate(X, y, w0=None, source: str = "data") -> Dataset:
         raise BadInput(f"{source}: y must have shape ({X.shape[0]},) to match X, got {y.shape}")
     if not np.all(np.isfinite(X)):
         raise BadInput(f"{source}: X contains NaN or inf")
-    if not np.all(np.isfinite(y)) or not np.all(np.isin(y, (-1.0, 1.0))):
-        raise BadInput(f"{source}: labels y must all be +1 or -1")
+    if targets == "labels":
+        if not np.all(np.isfinite(y)) or not np.all(np.isin(y, (-1.0, 1.0))):
+            raise BadInput(f"{source}: labels y must all be +1 or -1")
+    elif not np.all(np.isfinite(y)):
+        raise BadInput(f"{source}: targets y contain NaN or inf")
     if w0 is not None:
         if w0.shape != (X.shape[-1],):
             raise BadInput(f"{source}: w0 must have shape ({X.shape[-1]},), got {w0.shape}")
         if not np.all(np.isfinite(w0)):
             raise BadInput(f"{source}: w0 contains NaN or inf")
-    return Dataset(X=X, y=y.astype(np.int64), w0=w0, source=source)
+    return Dataset(X=X, y=y.astype(np.int64) if targets == "labels" else y, w0=w0, source=source)
 
 
-def load_npz(path: str | Path) -> Dataset:
-    """Read an ``.npz`` with ``X``, ``y`` and optional ``w0``; one-line BadInput on any problem."""
+def load_npz(path: str | Path, targets: str = "labels") -> Dataset:
+    """Read an ``.npz`` with ``X``, ``y`` and optional ``w0``; one-line BadInput on any problem.
+
+    ``targets``: ``"labels"`` (default) requires y ∈ {±1}; ``"real"`` accepts finite real y.
+    """
     p = Path(path)
     if not p.is_file():
         raise BadInput(f"--data: no such file: {p}")
@@ -89,7 +104,7 @@ def load_npz(path: str | Path) -> Dataset:
         raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise BadInput(f"--data {p.name}: not a readable .npz file ({type(exc).__name__})") from None
-    return validate(X, y, w0, source=f"--data {p.name}")
+    return validate(X, y, w0, source=f"--data {p.name}", targets=targets)
 
 
 def gaussian_instance(seed: int, n: int, d: int, w0_scale: float = 1.0) -> Dataset:

@@ -27,6 +27,7 @@ from hypothesis.extra import numpy as hnp
 from hypothesis.strategies import SearchStrategy
 
 from ._hypothesis_profiles import register_profiles
+from ._ergen2022_strategies import bn_nets, regression_data
 from ._lyu2022_strategies import (bn_mlps, bn_regressions, nonzero_weights, scale_invariant_models,
                                   sphere_toys)
 from ._patch_strategies import patch_data
@@ -43,6 +44,8 @@ __all__ = [
     "bn_mlps",
     "scale_invariant_models",
     "nonzero_weights",
+    "regression_data",
+    "bn_nets",
     "contexts",
     "losses",
 ]
@@ -50,7 +53,7 @@ __all__ = [
 # Strategies defined in their own modules (one per data family) and re-exported here, so the
 # public API stays in one place.
 _REEXPORTED = {"patch_data", "sphere_toys", "bn_regressions", "bn_mlps", "scale_invariant_models",
-               "nonzero_weights"}
+               "nonzero_weights", "regression_data", "bn_nets"}
 
 # Bound on the drawn array elements.
 _ELEMENT_BOUND = 3.0

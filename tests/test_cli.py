@@ -125,3 +125,14 @@ def test_console_entry_point_has_no_traceback():
 def test_patch_data_for_a_matrix_claim_is_a_one_line_error(tmp_path, capsys):
     path = _npz(tmp_path, "p.npz", X=np.ones((4, 3, 5)), y=np.array([1, -1, 1, 1]))
     assert_one_line_error(*run(["check", "cao2023.linear.rate", "--data", path], capsys))
+
+
+def test_real_valued_targets_only_for_claims_that_accept_them(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    path = _npz(tmp_path, "reg.npz", X=rng.standard_normal((6, 8)), y=rng.standard_normal(6))
+    code, out, err = run(["check", "ergen2022.closed-form", "--data", path, "--json", "--quick"], capsys)
+    assert code in (0, 1, 3) and "Traceback" not in err
+    rec = json.loads(out)
+    assert rec["claim"] == "ergen2022.closed-form"
+    # a selection that includes a ±1-label claim still demands ±1 labels
+    assert_one_line_error(*run(["check", "ergen2022.closed-form", "cao2023.linear.rate", "--data", path], capsys))

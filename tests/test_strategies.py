@@ -204,7 +204,7 @@ def test_all_is_complete():
     assert len(S.__all__) == len(set(S.__all__))
     assert set(S.__all__) >= {"separable_data", "uniform_margin_data", "no_uniform_margin_data",
                               "patch_data", "contexts", "losses"}
-    needs_args = {"nonzero_weights"}  # a strategy of weights *for* a drawn model
+    needs_args = {"nonzero_weights", "bn_nets"}  # strategies *for* a drawn model / a given input dimension
     for name in S.__all__:
         fn = getattr(S, name)
         assert fn.__doc__, name
