@@ -33,13 +33,13 @@ All observables are scale invariant, so the chain renormalizes ‖H‖_F = 1 aft
 
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
+from ._blas import single_threaded_blas
 from .errors import BadInput
 
 __all__ = [
@@ -57,7 +57,6 @@ __all__ = [
     "soft_rank",
     "odd_point_stats",
     "mean_ci",
-    "single_threaded_blas",
     "jsonable",
     "width_violation",
 ]
@@ -221,50 +220,6 @@ def gram_chain(R0: np.ndarray, depth: int, width: int, comp: Components, rng: np
         if progress is not None and (layer % 25 == 0 or layer == depth - 1):
             progress(layer + 1, depth)
     return {k: np.stack(v) for k, v in obs.items()}
-
-
-@contextlib.contextmanager
-def single_threaded_blas() -> Iterator[None]:
-    """Run BLAS/LAPACK single-threaded inside the block (restored after).
-
-    The chains do many tiny (n ≤ 64) factorizations and products; on a loaded 2-core machine a
-    multi-threaded OpenBLAS spends ~10x longer synchronizing than computing (measured).
-    threadpoolctl does this job when installed; otherwise this hand-written fallback calls the
-    thread setter of NumPy's bundled OpenBLAS through ctypes, and is a no-op if it finds none.
-    """
-    try:
-        from threadpoolctl import threadpool_limits  # type: ignore[import-not-found]
-    except ImportError:
-        threadpool_limits = None
-    if threadpool_limits is not None:
-        with threadpool_limits(limits=1, user_api="blas"):
-            yield
-        return
-    getter = setter = None
-    try:
-        import ctypes
-
-        with open("/proc/self/maps") as fh:
-            paths = sorted({ln.split()[-1] for ln in fh if "openblas" in ln.lower() and ln.rstrip().endswith(".so")})
-        for path in paths:
-            lib = ctypes.CDLL(path)
-            for suffix in ("scipy_openblas_{}_num_threads64_", "openblas_{}_num_threads64_", "openblas_{}_num_threads"):
-                if hasattr(lib, suffix.format("get")) and hasattr(lib, suffix.format("set")):
-                    getter, setter = getattr(lib, suffix.format("get")), getattr(lib, suffix.format("set"))
-                    break
-            if getter is not None:
-                break
-    except (OSError, AttributeError):
-        getter = setter = None
-    if getter is None:
-        yield
-        return
-    before = int(getter())
-    setter(1)
-    try:
-        yield
-    finally:
-        setter(before)
 
 
 # --------------------------------------------------------------------------- observables

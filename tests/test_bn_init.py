@@ -118,12 +118,6 @@ def test_unknown_nonlinearity_is_bad_input():
         bi.Components(nonlinearity="tanh")
 
 
-def test_single_threaded_blas_restores():
-    with bi.single_threaded_blas():
-        a = np.ones((50, 50)) @ np.ones((50, 50))
-    assert a[0, 0] == 50
-
-
 def test_gram_chain_rejects_zero_column_and_nan():
     X = np.random.default_rng(0).standard_normal((8, 3))
     X[:, 1] = 0

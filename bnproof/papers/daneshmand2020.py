@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from .._blas import single_threaded_blas
 from .. import bn_init as bi
 from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
 from ..errors import BadInput
@@ -38,7 +39,7 @@ def rank_runs(n: int, width: int, depth: int, seeds: int, comp: bi.Components, t
     """Soft rank per layer, shape (depth+1, seeds), from generic Gaussian inputs."""
     rng = np.random.default_rng([seed, width, int(comp.rescale)])
     X = rng.standard_normal((seeds, width, n))
-    with bi.single_threaded_blas():
+    with single_threaded_blas():
         return bi.gram_chain(bi.gram_factor(np.swapaxes(X, -1, -2) @ X), depth, width, comp, rng,
                              lambda R: {"rank": bi.soft_rank(R, tau)})["rank"]
 

@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from .._blas import single_threaded_blas
 from .. import bn_init as bi
 from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
 from ..errors import BadInput
@@ -76,7 +77,7 @@ def gap_runs(n: int, widths: list[int], depth: int, seeds: int, comp: bi.Compone
         rng = np.random.default_rng([seed, d])  # one stream per width: adding a width changes no other
         X = np.stack([bi.gaussian_batch(rng, d, n, correlation) for _ in range(seeds)])
         R0 = bi.gram_factor(np.swapaxes(X, -1, -2) @ X)
-        with bi.single_threaded_blas():
+        with single_threaded_blas():
             out[d] = bi.gram_chain(R0, depth, d, comp, rng, _observe)
         if progress:
             progress("orthogonality: widths", i + 1, len(widths))

@@ -21,15 +21,15 @@ It is checked against finite differences in ``tests/test_ergen2022_net.py`` and 
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
+from .._blas import single_threaded_blas
 from ..convex import Whitened
 
-__all__ = ["single_threaded_blas", "Net", "pack", "unpack", "forward", "objective", "objective_and_grad", "random_net",
+__all__ = ["Net", "pack", "unpack", "forward", "objective", "objective_and_grad", "random_net",
            "TrainResult", "train", "rebuild", "whitened_forward"]
 
 
@@ -108,40 +108,6 @@ def objective_and_grad(theta: np.ndarray, Xc: np.ndarray, Y: np.ndarray, m: int,
 def random_net(rng: np.random.Generator, d: int, m: int, C: int, scale: float = 0.5) -> Net:
     return Net(rng.standard_normal((d, m)), scale * rng.standard_normal(m), scale * rng.standard_normal(m),
                scale * rng.standard_normal((m, C)))
-
-
-@contextlib.contextmanager
-def single_threaded_blas() -> Iterator[None]:
-    """Every loaded OpenBLAS (NumPy's and SciPy's are separate libraries) single-threaded inside the block.
-
-    L-BFGS-B on ~100 parameters calls BLAS on tiny vectors; on a loaded 2-core machine a
-    multi-threaded OpenBLAS spends ~35x longer synchronising than computing (measured: 11 s vs
-    0.33 s for one run).  Hand-written because threadpoolctl is not a dependency: it calls the
-    thread setters through ctypes and is a no-op when it finds none.
-    """
-    import ctypes
-
-    found = []
-    try:
-        with open("/proc/self/maps") as fh:
-            paths = sorted({ln.split()[-1] for ln in fh if "openblas" in ln.lower() and ln.rstrip().endswith(".so")})
-        for path in paths:
-            lib = ctypes.CDLL(path)
-            for fmt in ("scipy_openblas_{}_num_threads64_", "scipy_openblas_{}_num_threads",
-                        "openblas_{}_num_threads64_", "openblas_{}_num_threads"):
-                if hasattr(lib, fmt.format("get")) and hasattr(lib, fmt.format("set")):
-                    get, set_ = getattr(lib, fmt.format("get")), getattr(lib, fmt.format("set"))
-                    found.append((set_, int(get())))
-                    break
-    except (OSError, AttributeError, ValueError):
-        found = []
-    for set_, _ in found:
-        set_(1)
-    try:
-        yield
-    finally:
-        for set_, before in found:
-            set_(before)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from .._blas import single_threaded_blas
 from .. import convex as cv
 from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
 from ..errors import BadInput
@@ -171,7 +172,7 @@ def gd_pair(X, y, net0: net.Net, beta, c, eta_w, eta, steps, preconditioner="sig
     th_a = np.concatenate([a0.ravel(), th_w[d * m:]])
     worst = {"a": 0.0, "rest": 0.0, "loss": 0.0}
     losses_w, losses_a = [], []
-    with net.single_threaded_blas():
+    with single_threaded_blas():
         _gd_pair_loop(steps, th_w, th_a, Xc, U, Y, m, d, r, beta, c, eta_w, eta, P, s, V, worst, losses_w, losses_a)
     return worst, losses_w, losses_a
 
@@ -202,7 +203,7 @@ def gd_train(X, y, net0: net.Net, beta, c, eta_w, eta, steps) -> net.Net:
     Xc = X - X.mean(axis=0)
     m, Y = net0.m, y.reshape(n, -1)
     th = net.pack(net0)
-    with net.single_threaded_blas():
+    with single_threaded_blas():
         for _ in range(steps):
             _, g = net.objective_and_grad(th, Xc, Y, m, beta, c)
             th = np.concatenate([th[:d * m] - eta_w * g[:d * m], th[d * m:] - eta * g[d * m:]])

@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from .._blas import single_threaded_blas
 from .. import bn_init as bi
 from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
 from ..errors import BadInput
@@ -104,7 +105,7 @@ def check_invariance(claim: Claim, config: RunConfig) -> Outcome:
     cos_layers = np.zeros(depth)
     spread_layers = np.zeros(depth)
     ratios = []  # per seed, after layer 1
-    with bi.single_threaded_blas():
+    with single_threaded_blas():
         for s in range(seeds):
             X = odd_point_batch(rng, width, n)
             Hs = bi.forward(X, depth, comp, rng)
@@ -206,7 +207,7 @@ def emergence_run(n: int, width: int, depth: int, seeds: int, comp: bi.Component
     rng = np.random.default_rng([seed, n, width])
     X = rng.standard_normal((seeds, width, n))
     R0 = bi.gram_factor(np.swapaxes(X, -1, -2) @ X)
-    with bi.single_threaded_blas():
+    with single_threaded_blas():
         return bi.gram_chain(R0, depth, width, comp, rng, bi.odd_point_stats, progress=progress)
 
 
@@ -411,7 +412,7 @@ def check_stability(claim: Claim, config: RunConfig) -> Outcome:
     for i, eps in enumerate(epss):
         rng = np.random.default_rng([config.seed, i])
         X = np.stack([fixed_configuration(rng, width, n, eps, perturb) for _ in range(seeds)])
-        with bi.single_threaded_blas():
+        with single_threaded_blas():
             run = bi.gram_chain(bi.gram_factor(np.swapaxes(X, -1, -2) @ X), depth, width, comp, rng,
                                 configuration_distance)
         f, K = _factor(run["distance"])
