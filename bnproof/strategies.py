@@ -27,6 +27,9 @@ from hypothesis.extra import numpy as hnp
 from hypothesis.strategies import SearchStrategy
 
 from ._hypothesis_profiles import register_profiles
+from ._bn_init_strategies import batches as init_batches
+from ._bn_init_strategies import components as bn_components
+from ._bn_init_strategies import generic_batches, low_rank_batches, near_degenerate_batches
 from ._ergen2022_strategies import bn_nets, regression_data
 from ._lyu2022_strategies import (bn_mlps, bn_regressions, nonzero_weights, scale_invariant_models,
                                   sphere_toys)
@@ -46,6 +49,11 @@ __all__ = [
     "nonzero_weights",
     "regression_data",
     "bn_nets",
+    "init_batches",
+    "generic_batches",
+    "low_rank_batches",
+    "near_degenerate_batches",
+    "bn_components",
     "contexts",
     "losses",
 ]
@@ -53,7 +61,8 @@ __all__ = [
 # Strategies defined in their own modules (one per data family) and re-exported here, so the
 # public API stays in one place.
 _REEXPORTED = {"patch_data", "sphere_toys", "bn_regressions", "bn_mlps", "scale_invariant_models",
-               "nonzero_weights", "regression_data", "bn_nets"}
+               "nonzero_weights", "regression_data", "bn_nets",
+               "init_batches", "generic_batches", "low_rank_batches", "near_degenerate_batches", "bn_components"}
 
 # Bound on the drawn array elements.
 _ELEMENT_BOUND = 3.0
