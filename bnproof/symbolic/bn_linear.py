@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from .identity import Identity
+
 __all__ = [
     "LOSSES",
     "Identity",
@@ -62,19 +64,6 @@ def weight_expr(loss: str, arg: sp.Expr = u) -> sp.Expr:
     """r(u) = -ℓ'(u), derived by SymPy and simplified (exp: e^{-u}; logistic: 1/(1+e^{u}))."""
     w = sp.simplify(-sp.diff(loss_expr(loss, u), u))
     return w.subs(u, arg)
-
-
-@dataclass(frozen=True)
-class Identity:
-    """A derived identity with how it was established."""
-
-    name: str
-    latex: str
-    holds: bool
-    method: str
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "latex": self.latex, "holds": self.holds, "method": self.method}
 
 
 @dataclass(frozen=True)
