@@ -39,7 +39,6 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from ._blas import single_threaded_blas
 from .errors import BadInput
 
 __all__ = [
@@ -56,7 +55,6 @@ __all__ = [
     "lyapunov",
     "soft_rank",
     "odd_point_stats",
-    "mean_ci",
     "jsonable",
     "width_violation",
 ]
@@ -293,20 +291,3 @@ def jsonable(x):
     if isinstance(x, (float, np.floating)):
         return float(x) if math.isfinite(x) else None
     return x
-
-
-def mean_ci(x: np.ndarray, axis: int = -1, conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over seeds and the half-width of its Student-t CI at level ``conf`` (0 for one seed).
-
-    Student t rather than the normal quantile: with the 4–10 seeds used here the normal interval
-    is too narrow (t_{5, 0.995} = 4.03 against 2.58).
-    """
-    from scipy.stats import t as student_t
-
-    x = np.asarray(x, float)
-    k = x.shape[axis]
-    mean = x.mean(axis=axis)
-    if k < 2:
-        return mean, np.zeros_like(mean)
-    q = float(student_t.ppf((1 + conf) / 2, k - 1))
-    return mean, q * x.std(axis=axis, ddof=1) / math.sqrt(k)

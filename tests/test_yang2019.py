@@ -10,7 +10,8 @@ from bnproof import meanfield as mf
 from bnproof.claims import RunConfig, get_claim, run_claim
 from bnproof.cli import main
 from bnproof.errors import BadInput
-from bnproof.papers.yang2019 import mean_ci, parse_sizes, theory_rate
+from bnproof.papers.yang2019 import parse_sizes, theory_rate
+from bnproof.stats import mean_ci
 
 BSB1, EXPL = "yang2019.bsb1-fixed-point", "yang2019.gradient-explosion"
 

@@ -84,6 +84,7 @@ from scipy import stats
 
 from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
 from ..errors import BadInput
+from ..stats import mean_ci
 from ..svm import max_margin
 from .cao2023 import CITATION
 
@@ -248,11 +249,8 @@ def monte_carlo_errors(con: Construction, W: np.ndarray, rng: np.random.Generato
 
 
 def _t_interval(x: np.ndarray, level: float) -> tuple[float, float]:
-    x = np.asarray(x, float)
-    if np.ptp(x) == 0:  # every draw identical: the interval degenerates to the point
-        return float(x[0]), float(x[0])
-    ci = stats.ttest_1samp(x, 0.0).confidence_interval(confidence_level=level)
-    return float(ci.low), float(ci.high)
+    _, low, high = mean_ci(x, level)
+    return low, high
 
 
 def _wilson(k: int, n: int, level: float) -> tuple[float, float]:

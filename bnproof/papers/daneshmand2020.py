@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from .._blas import single_threaded_blas
+from ..stats import mean_halfwidth
 from .. import bn_init as bi
 from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
 from ..errors import BadInput
@@ -69,9 +70,9 @@ def check_rank(claim: Claim, config: RunConfig) -> Outcome:
     for i, d in enumerate(widths):
         r_bn = rank_runs(n, d, depth, seeds, bn, tau, config.seed)
         r_va = rank_runs(n, d, depth, seeds, vanilla, tau, config.seed)
-        avg, h = (float(x) for x in bi.mean_ci(r_bn[half:].mean(axis=0)))  # time average over the last half, per seed
+        avg, h = (float(x) for x in mean_halfwidth(r_bn[half:].mean(axis=0)))  # time average over the last half, per seed
         need = c * min(math.sqrt(d), n)
-        va_final, va_h = (float(x) for x in bi.mean_ci(r_va[-1]))
+        va_final, va_h = (float(x) for x in mean_halfwidth(r_va[-1]))
         rows[str(d)] = {"bn_rank_avg_last_half": avg, "bn_rank_ci95": h, "required": need,
                         "vanilla_rank_final": va_final, "vanilla_rank_ci95": va_h, "bn_rank_final": float(r_bn[-1].mean())}
         if avg + h < need:

@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 from .._blas import single_threaded_blas
+from ..stats import mean_halfwidth
 from .. import bn_init as bi
 from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
 from ..errors import BadInput
@@ -115,7 +116,7 @@ def check_orthogonality(claim: Claim, config: RunConfig) -> Outcome:
     logw = np.log(widths)
     floors = np.array([runs[d]["V"][burn_in + 1:].mean(axis=0) for d in widths])  # (widths, seeds)
     slopes = np.array([np.polyfit(logw, np.log(floors[:, s]), 1)[0] for s in range(seeds)])
-    slope, slope_half = (float(x) for x in bi.mean_ci(slopes))
+    slope, slope_half = (float(x) for x in mean_halfwidth(slopes))
     # depth rate at the largest width: fit log V on the layers before V first comes within 2x the floor
     dmax = widths[-1]
     V = runs[dmax]["V"]
@@ -126,7 +127,7 @@ def check_orthogonality(claim: Claim, config: RunConfig) -> Outcome:
     K = max(K, 3)
     layers = np.arange(1, K + 1)
     rates = np.exp([np.polyfit(layers, np.log(V[1:K + 1, s]), 1)[0] for s in range(seeds)])
-    rate, rate_half = (float(x) for x in bi.mean_ci(rates))
+    rate, rate_half = (float(x) for x in mean_halfwidth(rates))
     # Theorem 1 against the measured mean, every width; α from the run (A1 over layers 1..depth)
     worst = 0.0
     alpha_by_d, bound_final = {}, {}
@@ -134,7 +135,7 @@ def check_orthogonality(claim: Claim, config: RunConfig) -> Outcome:
         s2min = float(runs[d]["sigma_n_sq"][1:].min())
         alpha = s2min if alpha_reading == "sigma_sq" else math.sqrt(max(s2min, 0.0))
         alpha_by_d[d] = alpha
-        m, h = bi.mean_ci(runs[d]["V"], axis=1)
+        m, h = mean_halfwidth(runs[d]["V"], axis=1)
         ell = np.arange(depth + 1)
         if alpha <= 0:
             continue

@@ -20,9 +20,10 @@ import numpy as np
 from .. import convex as cv
 from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
 from ..errors import BadInput
+from ..stats import mean_ci
 from . import ergen2022_net as net
 from .ergen2022 import CITATION, SHIFTS, _at_least, _positive
-from .ergen2022_whitening import _ci, gd_train, random_orthogonal
+from .ergen2022_whitening import gd_train, random_orthogonal
 
 __all__ = ["predict", "teacher_instance", "sampled_model", "one_seed", "check_implicit_regularization"]
 
@@ -127,7 +128,7 @@ def check_implicit_regularization(claim: Claim, config: RunConfig) -> Outcome:
     dw = np.array([r["whitened"][key] for r in rows])
     dr = np.array([r["raw"][key] for r in rows])
     diff = dw - dr  # > 0: the raw-data (GD-mimicking) sampling is closer to GD
-    mean, lo, hi = _ci(diff)
+    mean, lo, hi = mean_ci(diff)
     measured = {"dist_whitened_mean": float(dw.mean()), "dist_raw_mean": float(dr.mean()), "diff_mean": mean,
                 "diff_ci95": [lo, hi], "seeds": seeds, "per_seed": rows, "spread_ratio": ratio,
                 "raw_closer_in": int(np.sum(diff > 0))}

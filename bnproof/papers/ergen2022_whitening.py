@@ -21,6 +21,7 @@ from .._blas import single_threaded_blas
 from .. import convex as cv
 from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
 from ..errors import BadInput
+from ..stats import mean_ci
 from . import ergen2022_net as net
 from .ergen2022 import CITATION, REAL_TARGETS, SHIFTS, VALUE_RTOL, _at_least, _positive, instance
 
@@ -219,16 +220,6 @@ def top_fraction(X, W0, W1, which: str = "top") -> float:
     return float(np.sum(dA[k] ** 2) / np.sum(dA ** 2))
 
 
-def _ci(values: np.ndarray) -> tuple[float, float, float]:
-    from scipy import stats
-
-    mean = float(np.mean(values))
-    if values.size < 2:
-        return mean, -math.inf, math.inf
-    half = float(stats.t.ppf(0.975, values.size - 1) * np.std(values, ddof=1) / math.sqrt(values.size))
-    return mean, mean - half, mean + half
-
-
 def check_gd_preconditioning(claim: Claim, config: RunConfig) -> Outcome:
     n = _at_least("n", claim.param(config, "n"), 3)
     spectrum_text = claim.param(config, "spectrum")
@@ -278,7 +269,7 @@ def check_gd_preconditioning(claim: Claim, config: RunConfig) -> Outcome:
         if config.progress is not None:
             config.progress("GD seeds", k + 1, seeds)
     diff = np.array(fr_s) - np.array(fr_f)
-    mean, lo, hi = _ci(diff)
+    mean, lo, hi = mean_ci(diff)
     measured = {"identity_max_rel_diff": max(worst.values()), "identity_parts": worst, "identity_steps": min(steps, 200),
                 "fraction_spread_mean": float(np.mean(fr_s)), "fraction_flat_mean": float(np.mean(fr_f)),
                 "fraction_diff_mean": mean, "fraction_diff_ci95": [lo, hi], "seeds": seeds,

@@ -20,7 +20,8 @@ import numpy as np
 
 from ..claims import INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
 from ..errors import BadInput
-from .yang2019 import CONFIDENCE_LEVEL, mean_ci
+from ..stats import mean_ci
+from .yang2019 import CONFIDENCE_LEVEL
 
 __all__ = ["CITATION", "loglog_slope", "check_last_layer"]
 

@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from .._blas import single_threaded_blas
+from ..stats import mean_halfwidth
 from .. import bn_init as bi
 from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
 from ..errors import BadInput
@@ -119,7 +120,7 @@ def check_invariance(claim: Claim, config: RunConfig) -> Outcome:
                 config.progress("odd-point invariance", s + 1, seeds)
     ratios = np.array(ratios)
     finite = ratios[np.isfinite(ratios)]
-    mean, half = (float(x) for x in bi.mean_ci(finite, conf=CONF_EXACT)) if finite.size >= 2 else (math.nan, math.nan)
+    mean, half = (float(x) for x in mean_halfwidth(finite, level=CONF_EXACT)) if finite.size >= 2 else (math.nan, math.nan)
     cosine, spread = float(cos_layers.max()), float(spread_layers.max())
     exact = cosine == 0.0 and spread <= SPREAD_TOL
     covered = abs(mean - (n - 1)) <= half
@@ -235,7 +236,7 @@ def _final_stats(run: dict[str, np.ndarray]) -> dict[str, tuple[float, float]]:
     """Per statistic: mean over seeds of the per-seed average over the last TAIL of the layers, and its 95% CI."""
     depth = next(iter(run.values())).shape[0] - 1
     k = max(1, int(round(TAIL * depth)))
-    return {key: tuple(float(x) for x in bi.mean_ci(v[-k:].mean(axis=0))) for key, v in run.items()}
+    return {key: tuple(float(x) for x in mean_halfwidth(v[-k:].mean(axis=0))) for key, v in run.items()}
 
 
 def check_emergence(claim: Claim, config: RunConfig) -> Outcome:
@@ -268,7 +269,7 @@ def check_emergence(claim: Claim, config: RunConfig) -> Outcome:
     panels = []
     for key, title, h in (("cos_odd", "cos(odd, cluster mean)", COS_ODD_MAX), ("cos_within", "within-cluster cosine", COS_WITHIN_MIN),
                           ("norm_ratio", "‖odd‖ / mean ‖cluster point‖", float(n - 1))):
-        m, half = bi.mean_ci(run[key], axis=1)
+        m, half = mean_halfwidth(run[key], axis=1)
         panels.append({"title": title, "xlabel": "layer", "ylabel": title, "xscale": "linear", "yscale": "linear", "x": ell,
                        "curves": [{"label": f"mean ({seeds} seeds)", "y": [float(v) for v in m]},
                                   {"label": "95% CI low", "y": [float(v) for v in m - half]},
@@ -424,7 +425,7 @@ def check_stability(claim: Claim, config: RunConfig) -> Outcome:
         if config.progress:
             config.progress("stability", i + 1, len(epss))
     allf = np.concatenate(list(factors.values()))
-    rate, half = (float(x) for x in bi.mean_ci(allf))
+    rate, half = (float(x) for x in mean_halfwidth(allf))
     growth = max(v["max_over_layers_per_eps"] for v in finals.values())
     where = f"{comp.label}, n = {n}, d = {width}, {depth} layers, ε ∈ {{{', '.join(f'{e:g}' for e in epss)}}}, {seeds} seeds, perturb = {perturb}"
     verdict, what = stability_verdict(rate, half, growth)

@@ -29,7 +29,8 @@ import numpy as np
 from .. import meanfield as mf
 from ..claims import INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
 from ..errors import BadInput
-from .yang2019 import CONFIDENCE_LEVEL, mean_ci
+from ..stats import mean_ci
+from .yang2019 import CONFIDENCE_LEVEL
 
 __all__ = ["CITATION", "parse_floats", "network_params", "empirical_order", "check_order", "check_fim_bound",
            "check_max_lr", "train_momentum", "one_step_theory", "fim_sweep", "render_derivation"]

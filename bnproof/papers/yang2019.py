@@ -24,25 +24,14 @@ import numpy as np
 from .. import meanfield as mf
 from ..claims import INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
 from ..errors import BadInput
+from ..stats import mean_ci
 
-__all__ = ["CITATION", "mean_ci", "parse_sizes", "check_bsb1", "check_explosion", "theory_rate",
+__all__ = ["CITATION", "parse_sizes", "check_bsb1", "check_explosion", "theory_rate",
            "render_derivation"]
 
 CITATION = ("Yang, Pennington, Rao, Sohl-Dickstein, Schoenholz. A Mean Field Theory of Batch "
             "Normalization. ICLR 2019 (arXiv 1902.08129)")
 CONFIDENCE_LEVEL = 0.95
-
-
-def mean_ci(values, level: float = CONFIDENCE_LEVEL) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval over independent replicates."""
-    from scipy import stats
-
-    v = np.asarray(values, dtype=float)
-    m = float(v.mean())
-    if v.size < 2:
-        return m, -math.inf, math.inf
-    hw = float(stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
-    return m, m - hw, m + hw
 
 
 def parse_sizes(text: str, lo: int, name: str = "sweep") -> list[int]:
