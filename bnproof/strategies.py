@@ -33,6 +33,7 @@ from ._bn_init_strategies import generic_batches, low_rank_batches, near_degener
 from ._ergen2022_strategies import bn_nets, regression_data
 from ._lyu2022_strategies import (bn_mlps, bn_regressions, nonzero_weights, scale_invariant_models,
                                   sphere_toys)
+from ._meanfield_strategies import bn_batches, correlations, popnets
 from ._patch_strategies import patch_data
 from .arith import FlintContext, MpmathContext
 from .data import Dataset, validate
@@ -54,6 +55,9 @@ __all__ = [
     "low_rank_batches",
     "near_degenerate_batches",
     "bn_components",
+    "bn_batches",
+    "correlations",
+    "popnets",
     "contexts",
     "losses",
 ]
@@ -62,7 +66,8 @@ __all__ = [
 # public API stays in one place.
 _REEXPORTED = {"patch_data", "sphere_toys", "bn_regressions", "bn_mlps", "scale_invariant_models",
                "nonzero_weights", "regression_data", "bn_nets",
-               "init_batches", "generic_batches", "low_rank_batches", "near_degenerate_batches", "bn_components"}
+               "init_batches", "generic_batches", "low_rank_batches", "near_degenerate_batches", "bn_components",
+               "bn_batches", "correlations", "popnets"}
 
 # Bound on the drawn array elements.
 _ELEMENT_BOUND = 3.0

@@ -9,24 +9,16 @@ expressions (identity ``numeric_evaluators``), so the numbers the claims use are
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import mpmath
 import sympy as sp
+
+from .identity import Identity
 
 __all__ = ["Identity", "J_expr", "relu_rate_expr", "wei_bound_expr", "yang_identities", "wei_identities",
            "yang_markdown", "wei_markdown"]
 
 c, B, g, sw2, sb2, N = sp.symbols("c B gamma sigma_w2 sigma_b2 N", real=True)
 u = sp.Symbol("u", real=True)
-
-
-@dataclass(frozen=True)
-class Identity:
-    name: str
-    latex: str
-    holds: bool
-    method: str
 
 
 def J_expr(x=c) -> sp.Expr:
