@@ -5,7 +5,7 @@ import pytest
 
 from bnproof.claims import RunConfig, get_claim, run_claim
 from bnproof.data import validate
-from bnproof.papers.cao2023 import linearized_rate, uniform_margin_exists
+from bnproof.papers.cao2023 import gap_lower_bound, linearized_rate, uniform_margin_exists
 
 UM, RATE = "cao2023.linear.uniform-margin", "cao2023.linear.rate"
 
@@ -60,6 +60,32 @@ def test_no_uniform_margin_solution_is_inapplicable(cid):
 def test_no_uniform_margin_solution_run_anyway_is_refuted(cid):
     rec = check(cid, steps=3000, params={"n": 12, "d": 6, "enforce_assumptions": "false"})
     assert rec["verdict"] == "refuted", rec["reason"]
+    if cid == UM:  # refuted by the certificate, and the run respects it
+        bound = rec["measured"]["gap_lower_bound"]
+        assert bound > 1e-3 and float(rec["measured"]["gap"]) >= bound * (1 - 1e-9)
+        assert "cannot become uniform" in rec["reason"]
+
+
+def test_slow_convergence_is_run_longer_not_refuted():
+    # regression: a gap falling by less than 2x over the last decade used to be called a stall
+    rec = check(UM, steps=3000, eta="0.001")
+    assert rec["verdict"] == "inconclusive" and "run longer" in rec["reason"], rec["reason"]
+    assert rec["measured"]["gap_lower_bound"] < 1e-8
+
+
+@pytest.mark.parametrize("center", [False, True])
+def test_gap_lower_bound_holds_for_every_w(center):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((10, 4))
+    y = np.where(rng.standard_normal(10) > 0, 1, -1)
+    data = validate(X, y, None, source="test")
+    bound = gap_lower_bound(data, center)
+    Xc = X - X.mean(axis=0) if center else X
+    assert bound > 0.05
+    for w in rng.standard_normal((200, 4)):
+        v = Xc @ w
+        m = y * v / np.sqrt(np.mean(v ** 2))
+        assert np.max(np.abs(m - 1)) >= bound * (1 - 1e-12)
 
 
 def test_logistic_loss_verified():
