@@ -164,8 +164,14 @@ def _load_papers() -> None:
 
 
 def registry() -> dict[str, Claim]:
+    """Every claim, grouped by paper key (alphabetical), in registration order within a paper.
+
+    Grouping by key, not import order, keeps `bnproof list` stable when one paper module
+    imports another (which registers the imported paper's claims first).
+    """
     _load_papers()
-    return dict(_REGISTRY)
+    order = sorted(_REGISTRY.values(), key=lambda c: c.paper)  # stable: keeps order within a paper
+    return {c.id: c for c in order}
 
 
 def get_claim(claim_id: str) -> Claim:

@@ -1,7 +1,7 @@
 """Paper modules: importing one registers its claims.
 
 Every module in this package is imported (in name order), so adding a paper is adding a
-module; ``bnproof list`` shows claims in that order.
+module; ``bnproof list`` shows claims grouped by paper key (see ``claims.registry``).
 """
 
 import importlib
