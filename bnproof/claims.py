@@ -8,6 +8,7 @@ paper's claims.  ``make_record`` turns an outcome into the JSON record of schema
 
 from __future__ import annotations
 
+import math
 import platform
 import time
 from dataclasses import dataclass, field, replace
@@ -58,20 +59,40 @@ class Param:
     help: str
     type: type = str
     choices: tuple[Any, ...] | None = None
+    lo: float | None = None  # numeric range checked by parse(); None: unbounded on that side
+    hi: float | None = None
+    lo_open: bool = False  # True: the bound itself is excluded
+    hi_open: bool = False
 
     def parse(self, text: str) -> Any:
         try:
             value = _PARSERS[self.type](text)
         except ValueError:
             raise BadInput(f"--param {self.name}: expected {self.type.__name__}, got {text!r}") from None
+        if self.type is float and not math.isfinite(value):
+            raise BadInput(f"--param {self.name}: expected a finite number, got {text!r}")
         if self.choices is not None and value not in self.choices:
             raise BadInput(f"--param {self.name}: must be one of {', '.join(map(str, self.choices))}")
+        if not self._in_range(value):
+            raise BadInput(f"--param {self.name}: must be in {self.range_text()}, got {text}")
         return value
+
+    def _in_range(self, value: Any) -> bool:
+        if self.lo is not None and (value < self.lo or (self.lo_open and value == self.lo)):
+            return False
+        return not (self.hi is not None and (value > self.hi or (self.hi_open and value == self.hi)))
+
+    def range_text(self) -> str:
+        left = "-inf" if self.lo is None else f"{self.lo:g}"
+        right = "inf" if self.hi is None else f"{self.hi:g}"
+        return f"{'(' if self.lo is None or self.lo_open else '['}{left}, {right}{')' if self.hi is None or self.hi_open else ']'}"
 
     def to_dict(self) -> dict:
         d = {"default": self.default, "type": self.type.__name__, "help": self.help}
         if self.choices is not None:
             d["choices"] = list(self.choices)
+        if self.lo is not None or self.hi is not None:
+            d["range"] = self.range_text()
         return d
 
 

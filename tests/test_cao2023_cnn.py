@@ -18,13 +18,13 @@ from hypothesis.extra import numpy as hnp
 from bnproof.strategies import patch_data
 from bnproof.arith import Float64Context, FlintContext, MpmathContext
 from bnproof.claims import RunConfig, get_claim, run_claim
-from bnproof.cli import main
 from bnproof.data import validate
 from bnproof.errors import BadInput
 from bnproof.papers.cao2023_cnn import (_patch_system, asymptotic_rate, gaussian_patch_instance,
                                         patchwise_solution, simulate, slow_eigenvalue)
 from bnproof.symbolic import bn_cnn as bc
 from bnproof.templates.bn_cnn import compile_cnn_kernel, kernel_source
+from helpers import cli
 
 PW, RATE = "cao2023.cnn.patchwise-uniform", "cao2023.cnn.rate"
 DPS = 110  # working digits of the finite-difference checks; step 1e-30: truncation ~1e-60
@@ -303,20 +303,13 @@ def test_patch_data_through_the_api():
 # --- bad input: exit 2 with one line ----------------------------------------------------------
 
 
-def _cli(args, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
-
-
 def _one_line_error(code, out, err, fragment):
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("bnproof: error:") and fragment in err, err
 
 
 def test_unrecognised_pooling_exits_2(capsys):
-    _one_line_error(*_cli(["check", PW, "--param", "pooling=max", "--quick"], capsys), "pooling")
+    _one_line_error(*cli(["check", PW, "--param", "pooling=max", "--quick"], capsys), "pooling")
 
 
 @pytest.mark.parametrize("arrays, fragment", [
@@ -328,11 +321,11 @@ def test_unrecognised_pooling_exits_2(capsys):
 def test_inconsistent_patch_data_exits_2(arrays, fragment, capsys, tmp_path):
     path = tmp_path / "bad.npz"
     np.savez(path, **arrays)
-    _one_line_error(*_cli(["check", RATE, "--data", str(path), "--quick"], capsys), fragment)
+    _one_line_error(*cli(["check", RATE, "--data", str(path), "--quick"], capsys), fragment)
 
 
 def test_bad_sizes_exit_2(capsys):
-    _one_line_error(*_cli(["check", PW, "--param", "P=0", "--quick"], capsys), "P >= 1")
+    _one_line_error(*cli(["check", PW, "--param", "P=0", "--quick"], capsys), "P >= 1")
 
 
 # --- properties on random instances (bnproof._patch_strategies.patch_data) -----------------------

@@ -13,12 +13,12 @@ import pytest
 
 from bnproof.arith import Float64Context, FlintContext, MpmathContext
 from bnproof.claims import RunConfig, get_claim, run_claim
-from bnproof.cli import main
 from bnproof.data import gaussian_instance, validate
 from bnproof.errors import BadInput
 from bnproof.papers.cao2023_nobn import contrast_instance, limits
 from bnproof.symbolic import linear_nobn as ln
 from bnproof.templates.nobn import compile_nobn, kernel_source
+from helpers import cli
 
 MM, CONTRAST = "cao2023.nobn.max-margin", "cao2023.contrast"
 DPS = 110  # FD step 1e-30: truncation ~1e-60, rounding ~1e-80
@@ -27,13 +27,6 @@ DPS = 110  # FD step 1e-30: truncation ~1e-60, rounding ~1e-80
 def check(cid, **kw):
     params = {k: str(v) for k, v in kw.pop("params", {}).items()}
     return run_claim(get_claim(cid), RunConfig(params=params, **kw))
-
-
-def cli(args, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def _npz(tmp_path, name, ds):

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from bnproof import bn_init as bi
 from bnproof._bn_init_strategies import batches
 from bnproof.claims import RunConfig, get_claim, run_claim
-from bnproof.cli import main
 from bnproof.papers import daneshmand2021 as dj
+from helpers import cli
 
 ORTH, LEMMAS = "daneshmand2021.orthogonality", "daneshmand2021.lemmas"
 SMALL = {"widths": "32,64,128,256", "depth": 60, "burn_in": 20, "seeds": 5}
@@ -20,13 +20,6 @@ SMALL = {"widths": "32,64,128,256", "depth": 60, "burn_in": 20, "seeds": 5}
 
 def check(cid, quick=True, seed=0, **params):
     return run_claim(get_claim(cid), RunConfig(seed=seed, quick=quick, params={k: str(v) for k, v in params.items()}))
-
-
-def cli(args, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def test_symbolic_identities_hold():

@@ -8,9 +8,9 @@ import pytest
 
 from bnproof import convex as cv
 from bnproof.claims import RunConfig, get_claim, run_claim
-from bnproof.cli import main
 from bnproof.data import load_npz, validate
 from bnproof.errors import BadInput
+from helpers import cli
 
 EQ, CF = "ergen2022.convex-equivalence", "ergen2022.closed-form"
 FAST_EQ = {"n": 8, "starts": 2, "width": 10}
@@ -18,13 +18,6 @@ FAST_EQ = {"n": 8, "starts": 2, "width": 10}
 
 def check(cid, data=None, **params):
     return run_claim(get_claim(cid), RunConfig(params={k: str(v) for k, v in params.items()}, quick=True, data=data))
-
-
-def cli(args, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def test_convex_equivalence_verified_with_record_fields():

@@ -10,10 +10,10 @@ import math
 import pytest
 
 from bnproof.claims import RunConfig, get_claim, run_claim
-from bnproof.cli import main
 from bnproof.errors import BadInput
 from bnproof.papers.lyu2022 import entry_prediction, render_derivation
 from bnproof.symbolic import lyu2022 as sym
+from helpers import cli
 
 SI, EXP, NORM = "lyu2022.scale-invariance", "lyu2022.exp-lr-equivalence", "lyu2022.norm-dynamics"
 
@@ -21,13 +21,6 @@ SI, EXP, NORM = "lyu2022.scale-invariance", "lyu2022.exp-lr-equivalence", "lyu20
 def check(cid, **kw):
     params = {k: str(v) for k, v in kw.pop("params", {}).items()}
     return run_claim(get_claim(cid), RunConfig(params=params, **kw))
-
-
-def cli(args, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 # --------------------------------------------------------------------------- symbolic

@@ -10,21 +10,14 @@ from hypothesis import strategies as st
 from bnproof import bn_init as bi
 from bnproof._bn_init_strategies import components
 from bnproof.claims import RunConfig, get_claim, run_claim
-from bnproof.cli import main
 from bnproof.papers import nachum2024 as na
+from helpers import cli
 
 INV, EMERGE, STAB = "nachum2024.odd-point-invariance", "nachum2024.odd-point-emergence", "nachum2024.stability"
 
 
 def check(cid, quick=True, seed=0, **params):
     return run_claim(get_claim(cid), RunConfig(seed=seed, quick=quick, params={k: str(v) for k, v in params.items()}))
-
-
-def cli(args, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 # --------------------------------------------------------------------------- derivation

@@ -8,10 +8,10 @@ import pytest
 
 from bnproof import meanfield as mf
 from bnproof.claims import RunConfig, get_claim, run_claim
-from bnproof.cli import main
 from bnproof.errors import BadInput
 from bnproof.papers.yang2019 import parse_sizes, theory_rate
 from bnproof.stats import mean_ci
+from helpers import cli
 
 BSB1, EXPL = "yang2019.bsb1-fixed-point", "yang2019.gradient-explosion"
 
@@ -19,13 +19,6 @@ BSB1, EXPL = "yang2019.bsb1-fixed-point", "yang2019.gradient-explosion"
 def check(cid, **kw):
     params = {k: str(v) for k, v in kw.pop("params", {}).items()}
     return run_claim(get_claim(cid), RunConfig(params=params, **kw))
-
-
-def cli(args, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 # --- theory -------------------------------------------------------------------------------------

@@ -48,12 +48,12 @@ CITATION = ("Cao, Zou, Li, Gu. The Implicit Bias of Batch Normalization in Linea
 _MODEL_PARAMS = (
     Param("n", 8, "samples in the generated instance (ignored with --data)", int),
     Param("d", 24, "dimension of the generated instance (ignored with --data)", int),
-    Param("w0_scale", 1.5, "‖w0‖ of the generated instance; sets the rate constant c ∝ 1/‖Pw‖²", float),
+    Param("w0_scale", 1.5, "‖w0‖ of the generated instance; sets the rate constant c ∝ 1/‖Pw‖²", float, lo=0, lo_open=True),
     Param("center", False, "mean-centre inside BN (the paper's convention is unconfirmed [recon])", bool),
     Param("arith", "flint", "arithmetic context of the main run", str, CONTEXT_NAMES),
-    Param("audit_dps", 0, "digits of the precision-audit rerun (0: about twice --dps)", int),
+    Param("audit_dps", 0, "digits of the precision-audit rerun (0: about twice --dps)", int, lo=0),
     Param("audit", True, "run the precision audit (a record without it cannot be verified)", bool),
-    Param("per_decade", 24, "log-spaced checkpoints per decade of t", int),
+    Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1),
     Param("enforce_assumptions", True,
           "return `inapplicable` when the theorem's assumptions fail (false: run anyway)", bool),
 )
@@ -667,7 +667,7 @@ UNIFORM_MARGIN = register(Claim(
     confidence="paper",
     assumptions=_ASSUMPTIONS,
     check=check_uniform_margin,
-    params=_MODEL_PARAMS + _ENGINE_PARAMS + (Param("gap_tol", 1e-12, "gap below which the horizon counts as converged", float),),
+    params=_MODEL_PARAMS + _ENGINE_PARAMS + (Param("gap_tol", 1e-12, "gap below which the horizon counts as converged", float, lo=0, lo_open=True),),
     defaults=_DEFAULTS,
     takes_data=True,
     notes=("Convergence to a uniform margin is stated in the abstract [paper]; the BN convention "
@@ -684,8 +684,8 @@ RATE = register(Claim(
     assumptions=_ASSUMPTIONS,
     check=check_rate,
     params=_MODEL_PARAMS + _ENGINE_PARAMS + (
-        Param("k", 2.0, "exponent of the claimed bound exp(-Ω(log^k t)) (the paper: 2)", float),
-        Param("window", 0.4, "late window: the last fraction of the log t range", float),
+        Param("k", 2.0, "exponent of the claimed bound exp(-Ω(log^k t)) (the paper: 2)", float, lo=0, lo_open=True),
+        Param("window", 0.4, "late window: the last fraction of the log t range", float, lo=0, hi=1, lo_open=True),
         Param("flow_t_max", 0.0, "also integrate the gradient flow (bnproof.flow) to this time, e.g. 1e30, fit k "
               "on it and compare it with GD over the common range (0: off)", float),
     ),

@@ -60,13 +60,13 @@ _MODEL_PARAMS = (
     Param("P", 3, "patches per sample in the generated instance (ignored with --data)", int),
     Param("d", 48, "patch dimension of the generated instance (ignored with --data); nP ≤ d makes a "
                    "patch-wise uniform solution exist generically", int),
-    Param("w0_scale", 1.0, "‖w0‖ of the generated instance", float),
+    Param("w0_scale", 1.0, "‖w0‖ of the generated instance", float, lo=0, lo_open=True),
     Param("pooling", "average", "second layer: average (f = γ·mean_p⟨w,x⁽ᵖ⁾⟩/‖w‖_Σ) or sum pooling; "
                                 "the paper's convention is unconfirmed [recon]", str, bn_cnn.POOLINGS),
     Param("arith", "flint", "arithmetic context of the main run", str, CONTEXT_NAMES),
-    Param("audit_dps", 0, "digits of the precision-audit rerun (0: 2·dps + 10)", int),
+    Param("audit_dps", 0, "digits of the precision-audit rerun (0: 2·dps + 10)", int, lo=0),
     Param("audit", True, "run the precision audit (a record without it cannot be verified)", bool),
-    Param("per_decade", 24, "log-spaced checkpoints per decade of t", int),
+    Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1),
     Param("enforce_assumptions", True,
           "return `inapplicable` when no patch-wise uniform solution exists (false: run anyway)", bool),
 )
@@ -541,7 +541,7 @@ PATCHWISE = register(Claim(
     confidence="paper",
     assumptions=_ASSUMPTIONS,
     check=check_patchwise,
-    params=_MODEL_PARAMS + (Param("gap_tol", 1e-12, "patch gap below which the horizon counts as converged", float),),
+    params=_MODEL_PARAMS + (Param("gap_tol", 1e-12, "patch gap below which the horizon counts as converged", float, lo=0, lo_open=True),),
     defaults=_DEFAULTS,
     takes_data=True,
     data_kind="patches",
@@ -560,8 +560,8 @@ RATE = register(Claim(
     assumptions=_ASSUMPTIONS,
     check=check_rate,
     params=_MODEL_PARAMS + (
-        Param("k", 2.0, "exponent of the claimed bound exp(-Ω(log^k t)) (reconstructed: 2)", float),
-        Param("window", 0.4, "late window: the last fraction of the log t range", float),
+        Param("k", 2.0, "exponent of the claimed bound exp(-Ω(log^k t)) (reconstructed: 2)", float, lo=0, lo_open=True),
+        Param("window", 0.4, "late window: the last fraction of the log t range", float, lo=0, hi=1, lo_open=True),
     ),
     defaults=_DEFAULTS,
     takes_data=True,
