@@ -157,7 +157,7 @@ def check(
     all_claims: bool = typer.Option(False, "--all", help="every registered claim"),
     json_out: bool = typer.Option(False, "--json", help="print JSON records on stdout and nothing else"),
     out: Optional[Path] = typer.Option(None, "--out", help="also write one JSON record per claim into DIR"),
-    seed: int = typer.Option(0, "--seed", help="seed of generated instances"),
+    seed: int = typer.Option(0, "--seed", min=0, help="seed of generated instances (≥ 0)"),
     dps: Optional[int] = typer.Option(None, "--dps", help="decimal digits of the main run"),
     steps: Optional[str] = typer.Option(None, "--steps", help="GD steps (e.g. 1e5)"),
     eta: Optional[str] = typer.Option(None, "--eta", help="step size, read exactly as a decimal"),
@@ -234,7 +234,7 @@ def report(
     records: Optional[Path] = typer.Option(None, "--from", help="JSON records (file or directory) from `check --out`; "
                                                                   "without it every claim is run"),
     quick: bool = typer.Option(False, "--quick", help="short runs when the claims are run here"),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", min=0),
 ) -> None:
     """Markdown (and LaTeX) report with a figure per claim."""
     from .report import load_records, write_report

@@ -133,3 +133,8 @@ def test_real_valued_targets_only_for_claims_that_accept_them(tmp_path, capsys):
 def test_out_of_range_params_are_one_line_errors(cid, param, capsys):
     # found by fuzzing every numeric --param with nan, -1 and 0: these used to be tracebacks or hangs
     assert_one_line_error(*cli(["check", cid, "--quick", "--param", param], capsys))
+
+
+def test_negative_seed_is_a_one_line_error(capsys):
+    # numpy seeds must be >= 0: this used to be a traceback from every claim
+    assert_one_line_error(*cli(["check", "yang2019.bsb1-fixed-point", "--seed", "-1"], capsys))
