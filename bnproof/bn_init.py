@@ -55,7 +55,6 @@ __all__ = [
     "lyapunov",
     "soft_rank",
     "odd_point_stats",
-    "jsonable",
     "width_violation",
 ]
 
@@ -276,18 +275,3 @@ def odd_point_stats(R: np.ndarray) -> dict[str, np.ndarray]:
     mean_cl = np.sum(norms * cluster, axis=-1) / (n - 1)
     ratio = np.divide(no, mean_cl, out=np.full_like(no, np.inf), where=mean_cl > 0)
     return {"cos_odd": cos_odd, "cos_within": cos_within, "norm_ratio": ratio}
-
-
-def jsonable(x):
-    """A record-ready copy: NumPy scalars/arrays -> Python, non-finite floats -> None (JSON has no NaN)."""
-    if isinstance(x, dict):
-        return {str(k): jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple, np.ndarray)):
-        return [jsonable(v) for v in x]
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        return float(x) if math.isfinite(x) else None
-    return x

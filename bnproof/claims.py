@@ -31,6 +31,7 @@ __all__ = [
     "make_record",
     "exit_status",
     "environment",
+    "jsonable",
 ]
 
 SCHEMA = "bnproof.check/1"
@@ -228,7 +229,28 @@ def environment() -> dict[str, str]:
     return env
 
 
+def jsonable(x: Any) -> Any:
+    """A record-ready copy: NumPy scalars/arrays -> Python, tuples -> lists, non-finite floats -> None
+    (JSON has no NaN).  Strings (the decimal strings of high-precision numbers) pass unchanged."""
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple, np.ndarray)):
+        return [jsonable(v) for v in x]
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        return float(x) if math.isfinite(x) else None
+    return x
+
+
 def make_record(claim: Claim, outcome: Outcome, elapsed_s: float) -> dict:
+    """The ``bnproof.check/1`` record of an outcome (its fields made JSON-ready by :func:`jsonable`)."""
+    outcome = replace(outcome, **{name: jsonable(getattr(outcome, name))
+                                  for name in ("expected", "measured", "tolerance", "params", "precision", "series")})
     record = {
         "schema": SCHEMA,
         "claim": claim.id,

@@ -587,6 +587,17 @@ def has_figure(record: Any) -> bool:
     return _curve(record) is not None or bool(_panels(record))
 
 
+def _finish(fig, record: Mapping, path: PathLike) -> str:
+    """Title the figure with the claim and its verdict, write the PNG, free the figure."""
+    verdict = record.get("verdict")
+    fig.suptitle(f"{record.get('claim', '?')}" + (f" — {verdict}" if verdict else ""), fontsize=12)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, format="png")
+    fig.clear()  # not registered with pyplot, so dropping it frees it; clear() releases artists early
+    return str(out)
+
+
 def _plot_panels(record: dict, panels: list[Mapping], path: PathLike, Figure) -> str:
     """A general figure: one subplot per panel, labelled curves, optional reference lines."""
     fig = Figure(figsize=(5.6 * len(panels), 4.4), dpi=110, layout="constrained")
@@ -611,13 +622,7 @@ def _plot_panels(record: dict, panels: list[Mapping], path: PathLike, Figure) ->
         ax.grid(True, alpha=0.3)
         if any(h.get_label() and not h.get_label().startswith("_") for h in ax.get_lines()):
             ax.legend(loc="best", fontsize=8)
-    verdict = record.get("verdict")
-    fig.suptitle(f"{record.get('claim', '?')}" + (f" — {verdict}" if verdict else ""), fontsize=12)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, format="png")
-    fig.clear()
-    return str(out)
+    return _finish(fig, record, path)
 
 
 def plot_record(record: dict, path: PathLike) -> str | None:
@@ -652,7 +657,6 @@ def plot_record(record: dict, path: PathLike) -> str | None:
     y, log10_t, log10_y = curves[0]
     series = record.get("series") or {}
     hints = series.get("plot") if isinstance(series.get("plot"), Mapping) else {}
-    claim = str(record.get("claim", "?"))
     title = str(hints.get("title") or y)
     if _multi_names(hints) is not None:
         return _plot_multi(record, curves, hints, path, Figure)
@@ -685,13 +689,7 @@ def plot_record(record: dict, path: PathLike) -> str | None:
         right.set_title("rate ratio (bounded below if the bound holds)", fontsize=10)
         right.grid(True, alpha=0.3)
 
-    verdict = record.get("verdict")
-    fig.suptitle(f"{claim}" + (f" — {verdict}" if verdict else ""), fontsize=12)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, format="png")
-    fig.clear()  # not registered with pyplot, so dropping it frees it; clear() releases artists early
-    return str(out)
+    return _finish(fig, record, path)
 
 
 def _plot_multi(record: dict, curves: list, hints: Mapping, path: PathLike, Figure) -> str:
@@ -706,13 +704,7 @@ def _plot_multi(record: dict, curves: list, hints: Mapping, path: PathLike, Figu
     ax.set_title(str(hints.get("title") or "series"), fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=8)
-    verdict = record.get("verdict")
-    fig.suptitle(f"{record.get('claim', '?')}" + (f" — {verdict}" if verdict else ""), fontsize=12)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, format="png")
-    fig.clear()
-    return str(out)
+    return _finish(fig, record, path)
 
 
 # --------------------------------------------------------------------------- all together

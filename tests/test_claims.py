@@ -46,3 +46,22 @@ def test_every_declared_default_is_in_its_range():
 def test_registry_is_grouped_by_paper():
     papers = [c.paper for c in registry().values()]
     assert papers == sorted(papers)
+
+
+def test_records_are_json_ready_whatever_the_check_returns():
+    import json
+    import math
+
+    import numpy as np
+
+    from bnproof.claims import Claim, Outcome, RunConfig, jsonable, run_claim
+
+    def check(claim, config):
+        return Outcome("verified", "ok", expected={"a": np.float64(1.5)},
+                       measured={"v": np.arange(3), "nan": math.nan, "t": (np.int64(2), np.bool_(True)), "s": "1e-400"})
+
+    claim = Claim("t.x", "t", "cite", "s", "st", "derived", (), check)
+    rec = run_claim(claim, RunConfig())
+    assert json.loads(json.dumps(rec, allow_nan=False))["measured"] == {"v": [0, 1, 2], "nan": None, "t": [2, True],
+                                                                          "s": "1e-400"}
+    assert jsonable({1: np.float32(np.inf)}) == {"1": None}

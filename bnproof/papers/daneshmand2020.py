@@ -33,7 +33,7 @@ VANILLA_COLLAPSED = 2.0  # soft rank at or below this counts as collapsed
 
 def _record(verdict: str, why: str, **fields) -> Outcome:
     """Outcome with every figure made JSON-safe (NumPy -> Python, non-finite -> None)."""
-    return Outcome(verdict, why, **{k: bi.jsonable(v) for k, v in fields.items()})
+    return Outcome(verdict, why, **fields)  # make_record makes the fields JSON-ready
 
 
 def rank_runs(n: int, width: int, depth: int, seeds: int, comp: bi.Components, tau: float, seed: int) -> np.ndarray:

@@ -27,7 +27,8 @@ import numpy as np
 from .._blas import single_threaded_blas
 from ..stats import mean_halfwidth
 from .. import bn_init as bi
-from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
+from ..claims import (INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, jsonable,
+                      register)
 from ..errors import BadInput
 
 __all__ = ["CITATION", "parse_widths", "theorem1_bound", "gap_runs", "p_quadrature", "p_reading", "lemma10_g",
@@ -225,7 +226,7 @@ register(Claim(
 
 def _record(verdict: str, why: str, **fields) -> Outcome:
     """Outcome with every figure made JSON-safe (NumPy -> Python, non-finite -> None)."""
-    return Outcome(verdict, why, **{k: bi.jsonable(v) for k, v in fields.items()})
+    return Outcome(verdict, why, **fields)  # make_record makes the fields JSON-ready
 
 
 # --------------------------------------------------------------------------- lemmas
@@ -319,21 +320,6 @@ def _mc_expected_C(rng: np.random.Generator, sig2: np.ndarray, d: int, draws: in
     se = C.std(axis=0, ddof=1) / math.sqrt(draws)
     spread = float(np.mean(np.sum((C - mean) ** 2, axis=(-2, -1))))
     return mean, se, spread
-
-
-def _plain(x):
-    """NumPy scalars -> Python (records must be JSON-serialisable); non-finite floats -> None."""
-    if isinstance(x, dict):
-        return {k: _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        return float(x) if math.isfinite(x) else None
-    return x
 
 
 def _lemma8_panel(n: int, points: int = 24) -> dict:
@@ -445,7 +431,7 @@ def check_lemmas(claim: Claim, config: RunConfig) -> Outcome:
     failed_ids = [i.name for i in ids if not i.holds]
     results["symbolic"] = {"ok": not failed_ids, "failed": failed_ids, "checked": len(ids)}
 
-    results = _plain(results)
+    results = jsonable(results)
     series = _lemma8_panel(8 if not config.quick else 4)
     bad = [k for k, v in results.items() if not v["ok"]]
     readings = f"readings: p_i numerator {preading}, α bounds {'σ_n²' if areading == 'sigma_sq' else 'σ_n'}, constant {constant}"

@@ -87,7 +87,7 @@ def layer_stats(H: np.ndarray) -> dict[str, float]:
 
 def _record(verdict: str, why: str, **fields) -> Outcome:
     """Outcome with every figure made JSON-safe (NumPy -> Python, non-finite -> None)."""
-    return Outcome(verdict, why, **{k: bi.jsonable(v) for k, v in fields.items()})
+    return Outcome(verdict, why, **fields)  # make_record makes the fields JSON-ready
 
 
 # --------------------------------------------------------------------------- invariance
