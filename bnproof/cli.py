@@ -120,6 +120,28 @@ def _print_record(rec: dict) -> None:
     console.print()
 
 
+def _print_summary(records: list[dict]) -> None:
+    """One line per claim (verdict, confidence, time) and the totals, after a multi-claim run."""
+    from collections import Counter
+
+    from rich.console import Console
+    from rich.table import Table
+
+    colour = {"verified": "green", "refuted": "red", "inconclusive": "yellow", "inapplicable": "blue"}
+    table = Table(title="summary", show_header=True, header_style="bold", box=None, padding=(0, 2, 0, 0))
+    for column in ("claim", "verdict", "confidence", "time"):
+        table.add_column(column)
+    for rec in records:
+        c = colour[rec["verdict"]]
+        table.add_row(rec["claim"], f"[{c}]{rec['verdict']}[/{c}]", rec.get("confidence", ""), f"{rec['elapsed_s']:.1f} s")
+    counts = Counter(r["verdict"] for r in records)
+    total = sum(r["elapsed_s"] for r in records)
+    console = Console(highlight=False)
+    console.print(table)
+    console.print(f"{len(records)} claims: " + ", ".join(f"{counts[v]} {v}" for v in colour if counts[v])
+                  + f"; {total:.0f} s")
+
+
 def _is_scalar(value) -> bool:
     return isinstance(value, (str, int, float, bool)) or value is None
 
@@ -204,6 +226,8 @@ def check(
     if json_out:
         doc = records[0] if len(records) == 1 else records
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    elif len(records) > 1:
+        _print_summary(records)
     raise typer.Exit(exit_status(records))
 
 

@@ -138,3 +138,10 @@ def test_out_of_range_params_are_one_line_errors(cid, param, capsys):
 def test_negative_seed_is_a_one_line_error(capsys):
     # numpy seeds must be >= 0: this used to be a traceback from every claim
     assert_one_line_error(*cli(["check", "yang2019.bsb1-fixed-point", "--seed", "-1"], capsys))
+
+
+def test_multi_claim_run_ends_with_a_summary(capsys):
+    code, out, _ = cli(["check", "lyu2022.exp-lr-equivalence", "ergen2022.gd-preconditioning", "--quick"], capsys)
+    assert code == 0
+    tail = out.strip().splitlines()[-1]
+    assert tail.startswith("2 claims: 2 verified")
