@@ -366,3 +366,34 @@ def test_patchwise_uniform_margin_is_reached_on_random_instances(ds):
     gap = [float(v) for v in tr.values["gap"]]
     assert gap[-1] < PROPERTY_GAP, (ds.source, gap)
     assert gap[-1] < gap[1] / 2 or gap[-1] < 1e-12, (ds.source, gap)  # contracting, or at the float64 floor
+
+
+# --- engines (--param engine: the deviation engine of bnproof.deviation_cnn) ----------------------
+
+
+def test_deviation_and_multiprecision_engines_agree_and_records_only_add_keys(quick_pw):
+    from bnproof.dynamics import agreeing_digits
+
+    dev = quick_pw  # engine=auto: the deviation engine
+    mp = check(PW, quick=True, params={"engine": "multiprecision"})
+    assert dev["params"]["engine_used"] == "deviation" and mp["params"]["engine_used"] == "multiprecision"
+    assert dev["verdict"] == mp["verdict"] == "verified"
+    assert set(dev["measured"]) == set(mp["measured"])
+    assert set(mp["params"]) <= set(dev["params"]) and set(mp["precision"]) <= set(dev["precision"])
+    assert dev["params"]["dps"] == mp["params"]["dps"]
+    for key in ("gap", "sample_gap", "gamma"):
+        assert agreeing_digits([dev["measured"][key]], [mp["measured"][key]], cap=30)[0] >= 10, key
+    xval = dev["precision"]["cross_validation"]
+    assert xval["steps"] == dev["series"]["t"][-1] and xval["agreeing_digits"]["gap"] >= 10
+    assert dev["precision"]["agreeing_digits"]["gap"] <= xval["agreeing_digits"]["gap"]  # minimum over audits
+
+
+def test_auto_engine_with_an_arithmetic_is_multiprecision():
+    rec = check(PW, steps=300, params={"arith": "mpmath", "gap_tol": 1e-3})
+    assert rec["params"]["engine_used"] == "multiprecision" and rec["params"]["arith"] == "mpmath"
+    assert "cross_validation" not in rec["precision"]
+
+
+def test_bad_xval_steps_is_an_input_error():
+    with pytest.raises(BadInput, match="xval_steps"):
+        check(PW, steps=300, params={"xval_steps": 0})

@@ -25,14 +25,23 @@ Claims checked here:
 
 Pipeline: ``symbolic.bn_cnn`` -> ``templates.bn_cnn`` (kernels) -> ``dynamics.run`` + audit ->
 ``rates`` -> record.
+
+Engines (``--param engine``, as for the linear claims in :mod:`bnproof.papers.cao2023`):
+``multiprecision`` is that pipeline; ``deviation`` is :mod:`bnproof.deviation_cnn`, GD on the
+cancellation-free deviation form (``symbolic.deviation.cnn_grad_template``), compiled float64,
+audited against its NumPy reference over the whole horizon and cross-validated against the
+multiprecision engine on the first ``xval_steps`` steps; ``auto`` (default) picks ``deviation``
+unless ``--param arith`` asks for an arithmetic.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -41,14 +50,14 @@ from ..arith import CONTEXT_NAMES, Context, get_context
 from ..claims import (INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param,
                       RunConfig, register)
 from ..data import Dataset, validate
-from ..dynamics import Audit, Trajectory, log_checkpoints, precision_audit, run
+from ..dynamics import Audit, Trajectory, agreeing_digits, log_checkpoints, precision_audit, run
 from ..errors import BadInput
 from ..symbolic import bn_cnn, bn_linear
 from ..templates.bn_cnn import CNNKernel, compile_cnn_kernel
-from .cao2023 import (loss_and_eta, CITATION, MIN_DIGITS, _audit_context, _late, _precision_record, _stalls,
+from .cao2023 import (loss_and_eta, CITATION, ENGINES, MIN_DIGITS, _audit_context, _late, _precision_record, _stalls,
                       _underflow, fits_by)
 
-__all__ = ["CNNRun", "gaussian_patch_instance", "stacked", "patchwise_solution", "simulate",
+__all__ = ["CNNRun", "gaussian_patch_instance", "stacked", "patchwise_solution", "simulate", "simulate_deviation",
            "slow_eigenvalue", "asymptotic_rate", "linearised_intensity"]
 
 #: gap at the start of the late window above which the linearisation (and so a rate) is not
@@ -63,12 +72,23 @@ _MODEL_PARAMS = (
     Param("w0_scale", 1.0, "‖w0‖ of the generated instance", float, lo=0, lo_open=True),
     Param("pooling", "average", "second layer: average (f = γ·mean_p⟨w,x⁽ᵖ⁾⟩/‖w‖_Σ) or sum pooling; "
                                 "the paper's convention is unconfirmed [recon]", str, bn_cnn.POOLINGS),
-    Param("arith", "flint", "arithmetic context of the main run", str, CONTEXT_NAMES),
+    Param("arith", "flint", "arithmetic context of the multiprecision engine (the main run with "
+          "engine=multiprecision, else the cross-check); giving it makes engine=auto choose multiprecision",
+          str, CONTEXT_NAMES),
     Param("audit_dps", 0, "digits of the precision-audit rerun (0: 2·dps + 10)", int, lo=0),
     Param("audit", True, "run the precision audit (a record without it cannot be verified)", bool),
     Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1),
     Param("enforce_assumptions", True,
           "return `inapplicable` when no patch-wise uniform solution exists (false: run anyway)", bool),
+)
+# Engine choice: the same parameters (names, defaults, semantics) as the linear claims' _ENGINE_PARAMS.
+_ENGINE_PARAMS = (
+    Param("engine", "auto",
+          "GD engine: `deviation` (cancellation-free float64 deviation form, compiled; audited against its NumPy "
+          "reference and cross-validated against the multiprecision engine), `multiprecision` (the nP-dim "
+          "recursion at --dps), `auto` (deviation unless --param arith is given)", str, ENGINES),
+    Param("xval_steps", 10_000,
+          "deviation engine: steps of the multiprecision cross-validation run (capped at --steps)", int),
 )
 _DEFAULTS = {"dps": 80, "steps": 50_000, "eta": "0.1", "loss": "exp", "quick_steps": 5_000}
 
@@ -171,6 +191,7 @@ class CNNRun:
     direction: list[str]  # unit vector of the row-space part of sign(γ)·w_T ([] if G is singular)
     expected_direction: list[str]  # unit ŵ = X_sᵀ G⁻¹ ỹ
     s_final: float
+    engine: dict | None = None  # deviation engine: its audits and cross-validation (None: multiprecision)
 
 
 def _options(claim: Claim, config: RunConfig) -> dict[str, Any]:
@@ -204,6 +225,12 @@ def audited_run(claim: Claim, config: RunConfig, data: Dataset) -> CNNRun:
     def progress(label):
         return None if config.progress is None else (lambda t, total: config.progress(label, t, total))
 
+    fallback = None
+    if _engine(claim, config) == "deviation":
+        try:
+            return _deviation_run(claim, config, data, opts, ctx, cps, progress)
+        except FloatingPointError as exc:  # float64 overflow far from the theorem's regime
+            fallback = {"engine": "multiprecision", "fallback": f"{exc}; rerun with the multiprecision engine"}
     common = dict(loss=opts["loss"], eta=opts["eta"], steps=opts["steps"], pooling=opts["pooling"], checkpoints=cps)
     traj, kernel = simulate(data, ctx=ctx, progress=progress(f"{claim.id} ({ctx.name}, {ctx.dps} dps)"), **common)
     audit = None
@@ -228,7 +255,104 @@ def audited_run(claim: Claim, config: RunConfig, data: Dataset) -> CNNRun:
     expected = _direction(ctx, data, list(yp)) if invertible else []
     return CNNRun(data=data, loss=opts["loss"], eta=opts["eta"], pooling=opts["pooling"], trajectory=traj,
                   audit=audit, patch_margins=patch, sample_margins=sample, direction=direction,
-                  expected_direction=expected, s_final=s_final)
+                  expected_direction=expected, s_final=s_final, engine=fallback)
+
+
+def _engine(claim: Claim, config: RunConfig) -> str:
+    """``auto`` is the deviation engine unless ``--param arith`` asks for an arithmetic."""
+    if not any(p.name == "engine" for p in claim.params):
+        return "multiprecision"
+    engine = claim.param(config, "engine")
+    if engine == "auto":
+        return "multiprecision" if "arith" in config.params else "deviation"
+    return engine
+
+
+def simulate_deviation(data: Dataset, *, loss: str, eta: str, steps: int, pooling: str = "average",
+                       checkpoints: list[int] | None = None, variant: str = "numba", progress=None) -> Trajectory:
+    """GD on (w, γ), γ0 = 1, with :mod:`bnproof.deviation_cnn`; the observables of :func:`simulate`.
+
+    ``numba`` falls back to ``numpy`` when numba is unusable (the trajectory's ctx_name says which ran).
+    """
+    from .. import deviation_cnn as dc  # lazily: keeps numba and the kernels out of `import bnproof`
+
+    prob = dc.problem_from_patches(data.X, data.y, eta, loss, pooling)
+    w0 = data.w0 if data.w0 is not None else np.ones(data.d)
+    st = dc.initial_state(data.X, data.y, w0, 1.0)
+    return dc.run_deviation_cnn(prob, st, steps, variant=variant, checkpoints=checkpoints, progress=progress)
+
+
+_DEV_KEYS = ("gap", "sample_gap", "gamma")
+
+
+def _deviation_run(claim: Claim, config: RunConfig, data: Dataset, opts: dict, ctx: Context, cps: list[int],
+                   progress) -> CNNRun:
+    """Main run with the compiled CNN deviation engine, audited twice.
+
+    (1) its NumPy reference over the whole horizon (same formulas, other rounding: the float64
+    state's rounding error; there is no double-double CNN variant); (2) the multiprecision engine
+    (``ctx``: --param arith at --dps) at the shared checkpoints t ≤ xval_steps (the deviation
+    formulas themselves).  The record's agreeing digits are the minimum over both and all checkpoints.
+    """
+    xval_steps = claim.param(config, "xval_steps")
+    if xval_steps < 1:
+        raise BadInput(f"--param xval_steps must be a positive integer, got {xval_steps}")
+    common = dict(loss=opts["loss"], eta=opts["eta"], pooling=opts["pooling"])
+    steps = opts["steps"]
+    traj = simulate_deviation(data, steps=steps, checkpoints=cps, variant="numba",
+                              progress=progress(f"{claim.id} (deviation engine)"), **common)
+    variant = traj.ctx_name.rsplit("-", 1)[-1]
+    info: dict = {"engine": "deviation", "variant": variant}
+    audit = None
+    if claim.param(config, "audit"):
+        t0 = time.perf_counter()
+        per: dict[str, list[float]] = {k: [] for k in _DEV_KEYS}
+        if variant == "numba":
+            ref = simulate_deviation(data, steps=steps, checkpoints=cps, variant="numpy",
+                                     progress=progress(f"{claim.id} audit (deviation engine, numpy)"), **common)
+            ref_digits = {k: agreeing_digits(traj.values[k], ref.values[k], cap=traj.dps) for k in _DEV_KEYS}
+            info["reference_audit"] = {"variant": "numpy", "steps": steps,
+                                       "agreeing_digits": {k: round(min(v), 2) for k, v in ref_digits.items()}}
+            for k in _DEV_KEYS:
+                per[k] += ref_digits[k]
+        xcps = [t for t in cps if t <= min(steps, xval_steps)]
+        mp, _ = simulate(data, steps=xcps[-1], ctx=ctx, checkpoints=xcps,
+                         progress=progress(f"{claim.id} cross-validation ({ctx.name}, {ctx.dps} dps)"), **common)
+        x_digits = {k: agreeing_digits(traj.values[k][:len(xcps)], mp.values[k], cap=traj.dps) for k in _DEV_KEYS}
+        for k in _DEV_KEYS:
+            per[k] += x_digits[k]
+        info["cross_validation"] = {
+            "engine": f"multiprecision ({ctx.name}, {ctx.dps} dps)", "steps": xcps[-1],
+            "checkpoints": len(xcps), "agreeing_digits": {k: round(min(v), 2) for k, v in x_digits.items()},
+            "agreeing_digits_at_last": {k: round(v[-1], 2) for k, v in x_digits.items()},
+            "steps_per_s": round(mp.steps_per_s, 1)}
+        info["xval_trajectory"] = mp
+        audit = Audit(dps=traj.dps, audit_dps=traj.dps if variant == "numba" else ctx.dps,
+                      agreeing_digits={k: min(v) for k, v in per.items()}, per_checkpoint=per,
+                      audit_elapsed_s=time.perf_counter() - t0)
+    st = traj.final_state
+    with mpmath.workdps(40):
+        # z = parity·(a ỹ + 2^e r̂), exactly the float64 state, evaluated at 40 digits
+        e, parity = int(st.ints[0]), int(st.ints[1])
+        a = mpmath.mpf(float(st.f[0]))
+        two_e = mpmath.ldexp(mpmath.mpf(1), e)
+        _, yp = stacked(data)
+        z = [parity * (a * int(yi) + mpmath.mpf(float(h)) * two_e) for yi, h in zip(yp, st.rh)]
+        s = mpmath.sqrt(mpmath.fsum(v * v for v in z) / len(z))
+        sg = 1 if mpmath.mpf(traj.last("gamma")) >= 0 else -1
+        flat = [sg * int(yi) * zi / s for yi, zi in zip(yp, z)]
+        P = data.P
+        patch = [[mpmath.nstr(v, 25) for v in flat[i * P:(i + 1) * P]] for i in range(data.n)]
+        sample = [mpmath.nstr(mpmath.fsum(flat[i * P:(i + 1) * P]) / P, 25) for i in range(data.n)]
+        Xs, _ = stacked(data)
+        invertible = np.linalg.matrix_rank(Xs @ Xs.T) == len(yp) and patchwise_solution(data)[0]
+        mctx = get_context("mpmath", 40)
+        direction = _direction(mctx, data, [sg * v for v in z]) if invertible else []
+        expected = _direction(mctx, data, list(yp)) if invertible else []
+        s_final = float(s)
+    return CNNRun(data=data, loss=opts["loss"], eta=opts["eta"], pooling=opts["pooling"], trajectory=traj,
+                  audit=audit, patch_margins=patch, sample_margins=sample, direction=direction,
+                  expected_direction=expected, s_final=s_final, engine=info)
 
 
 # --- the linearisation [derived] -----------------------------------------------------------
@@ -300,7 +424,9 @@ def linearised_intensity(data: Dataset, pooling: str, loss: str, eta: float,
 def _params_record(claim: Claim, config: RunConfig, res: CNNRun) -> dict:
     tr = res.trajectory
     return {
-        "seed": config.seed, "dps": tr.dps, "steps": tr.t[-1], "eta": res.eta, "loss": res.loss,
+        "seed": config.seed, "dps": int(claim.option(config, "dps")) if _is_deviation(res) else tr.dps,
+        "steps": tr.t[-1], "eta": res.eta, "loss": res.loss,
+        "engine_used": "deviation" if _is_deviation(res) else "multiprecision",
         "n": res.data.n, "P": res.data.P, "d": res.data.d, "data": res.data.source, "pooling": res.pooling,
         "arith": tr.ctx_name, "gamma0": "1",
         "w0": "from --data" if config.data is not None and config.data.w0 is not None else
@@ -308,6 +434,23 @@ def _params_record(claim: Claim, config: RunConfig, res: CNNRun) -> dict:
         **{p.name: claim.param(config, p.name) for p in claim.params
            if p.name not in ("n", "P", "d", "pooling", "arith")},
     }
+
+
+def _is_deviation(res: CNNRun) -> bool:
+    return (res.engine or {}).get("engine") == "deviation"
+
+
+def _cnn_precision_record(res: CNNRun) -> dict:
+    """cao2023's precision record (engine, variant, cross_validation), with the CNN's own audit (1)."""
+    out = _precision_record(res)
+    info = res.engine or {}
+    if _is_deviation(res) and res.audit is not None:
+        out["method"] = ("deviation engine (float64, cancellation-free form); agreeing digits = minimum over "
+                         "checkpoints of (1) its NumPy reference rerun over the whole horizon and "
+                         "(2) the multiprecision engine at the shared checkpoints t <= cross_validation.steps")
+        if "reference_audit" in info:
+            out["reference_audit"] = info["reference_audit"]
+    return out
 
 
 def _series(res: CNNRun) -> dict:
@@ -347,7 +490,25 @@ def _underflow_outcome(claim: Claim, config: RunConfig, res: CNNRun, t_lost: int
                    f"the gap fell below the working precision ({tr.dps} digits) at t = {t_lost}; "
                    f"rerun with --dps {max(need, 2 * tr.dps)} or fewer --steps",
                    expected={}, measured={"gap": tr.last("gap"), "t_lost": t_lost},
-                   params=_params_record(claim, config, res), precision=_precision_record(res), series=_series(res))
+                   params=_params_record(claim, config, res), precision=_cnn_precision_record(res), series=_series(res))
+
+
+def _lost_outcome(claim: Claim, config: RunConfig, res: CNNRun) -> Outcome | None:
+    """Inconclusive when the gap underflows the working precision (main run or cross-validation run)."""
+    lost = _underflow(res.trajectory)
+    if lost is not None:
+        return _underflow_outcome(claim, config, res, lost)
+    mp = (res.engine or {}).get("xval_trajectory")
+    lost = None if mp is None else _underflow(mp)
+    if lost is None:
+        return None
+    need = int(-min(v for v in mp.log10["gap"] if math.isfinite(v))) + 20
+    return Outcome(INCONCLUSIVE,
+                   f"the gap of the multiprecision cross-validation run fell below its working precision "
+                   f"({mp.dps} digits) at t = {lost}; rerun with --dps {max(need, 2 * mp.dps)} or a smaller "
+                   f"--param xval_steps", expected={}, measured={"gap": res.trajectory.last("gap"), "t_lost": lost},
+                   params=_params_record(claim, config, res), precision=_cnn_precision_record(res),
+                   series=_series(res))
 
 
 def _no_solution_refutation(sol: tuple[bool, str, float], tr: Trajectory) -> tuple[str, str] | None:
@@ -386,9 +547,9 @@ def check_patchwise(claim: Claim, config: RunConfig) -> Outcome:
     tr = res.trajectory
     gap_tol = claim.param(config, "gap_tol")
     digits = _audit_digits(res)
-    lost = _underflow(tr)
+    lost = _lost_outcome(claim, config, res)
     if lost is not None:
-        return _underflow_outcome(claim, config, res, lost)
+        return lost
     t, lg, _ = _late(tr)
     final_log10 = tr.log10["gap"][-1]
     monotone = bool(np.all(np.diff(lg) <= 1e-9 * np.maximum(1.0, np.abs(lg[1:]))))
@@ -436,7 +597,7 @@ def check_patchwise(claim: Claim, config: RunConfig) -> Outcome:
         verdict, reason = INCONCLUSIVE, (f"patch gap still {gap:.3e} > {gap_tol:g} but decreasing "
                                          f"(monotone late: {monotone}); run longer{hint}")
     return Outcome(verdict, reason, expected, measured, tolerance, _params_record(claim, config, res),
-                   _precision_record(res), _series(res))
+                   _cnn_precision_record(res), _series(res))
 
 
 def check_rate(claim: Claim, config: RunConfig) -> Outcome:
@@ -451,9 +612,9 @@ def check_rate(claim: Claim, config: RunConfig) -> Outcome:
     tr = res.trajectory
     eta = float(res.eta)
     digits = _audit_digits(res)
-    lost = _underflow(tr)
+    lost = _lost_outcome(claim, config, res)
     if lost is not None:
-        return _underflow_outcome(claim, config, res, lost)
+        return lost
     t, lg, gam = _late(tr, frac)
     cP = _pool_c(res.pooling, data.P) * data.P
     shift = eta * cP**2  # e^{γ̃} ≈ η(cP)²t at late times, γ̃ = γcP
@@ -518,7 +679,7 @@ def check_rate(claim: Claim, config: RunConfig) -> Outcome:
                                     f"(from {profile['first']:.4g} to {profile['last']:.4g}, slope {profile['slope']:.3g}); "
                                     f"fitted k = {k_fit:.3f} ± {k_err:.3f}")
     return Outcome(verdict, reason, expected, measured, tolerance, _params_record(claim, config, res),
-                   _precision_record(res), _series(res))
+                   _cnn_precision_record(res), _series(res))
 
 
 _ASSUMPTIONS = (
@@ -541,7 +702,8 @@ PATCHWISE = register(Claim(
     confidence="paper",
     assumptions=_ASSUMPTIONS,
     check=check_patchwise,
-    params=_MODEL_PARAMS + (Param("gap_tol", 1e-12, "patch gap below which the horizon counts as converged", float, lo=0, lo_open=True),),
+    params=_MODEL_PARAMS + _ENGINE_PARAMS + (
+        Param("gap_tol", 1e-12, "patch gap below which the horizon counts as converged", float, lo=0, lo_open=True),),
     defaults=_DEFAULTS,
     takes_data=True,
     data_kind="patches",
@@ -559,7 +721,7 @@ RATE = register(Claim(
     confidence="recon",
     assumptions=_ASSUMPTIONS,
     check=check_rate,
-    params=_MODEL_PARAMS + (
+    params=_MODEL_PARAMS + _ENGINE_PARAMS + (
         Param("k", 2.0, "exponent of the claimed bound exp(-Ω(log^k t)) (reconstructed: 2)", float, lo=0, lo_open=True),
         Param("window", 0.4, "late window: the last fraction of the log t range", float, lo=0, hi=1, lo_open=True),
     ),
