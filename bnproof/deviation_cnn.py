@@ -20,7 +20,7 @@ with c = 1/P (average pooling) or 1 (sum pooling).  The gradient form is proved 
 bn_cnn's template by :func:`bnproof.symbolic.deviation.prove_cnn_deviation` (both poolings,
 generic weights, so both losses); ψ is derived from ℓ by
 :func:`bnproof.symbolic.deviation.weight_ratio` (exp and logistic); the γ-step identity
-A = λ_0 cP(1 + σΨ̂) is proved here by :func:`prove_cnn_gamma_step`.  Every term of the
+A = λ_0 cP(1 + σΨ̂) is proved by :func:`bnproof.symbolic.deviation.prove_cnn_gamma_step`.  Every term of the
 z-update is O(δ), so float64 carries ~12 correct digits of the gap at any magnitude.
 
 After every step the *fold* moves the ỹ-component that rounding leaves in r̂ into a (without
@@ -57,9 +57,9 @@ from .deviation import State, initial_state as _initial_state_rows
 from .dynamics import Trajectory, log_checkpoints
 from .symbolic import deviation as dv
 from .symbolic.bn_cnn import POOLINGS, pool_factor
-from .symbolic.bn_linear import LOSSES, Identity, weight_expr
+from .symbolic.bn_linear import LOSSES, weight_expr
 
-__all__ = ["CNNProblem", "State", "CNN_VARIANTS", "CNNProgram", "cnn_program", "prove_cnn_gamma_step",
+__all__ = ["CNNProblem", "State", "CNN_VARIANTS", "CNNProgram", "cnn_program",
            "problem_from_patches", "initial_state", "observe", "advance", "run_deviation_cnn",
            "kernel_source", "compiled_kernel", "numba_usable", "warm_up"]
 
@@ -108,30 +108,10 @@ def cnn_program(loss: str) -> CNNProgram:
         lam0=weight_expr(loss, gt),
         delta=prog.delta,  # the same patch-deviation formula (proved in prove_deviation / prove_cnn_deviation)
         psi=prog.psi,  # ψ(φ, E) derived from ℓ; here E = e^{-γ̃}, φ from the sample deviation δ̄
-        Psi_term=psih_plus(dv.psih, dbh),
+        Psi_term=dv.psih_plus(dv.psih, dbh),
         h=h,
         dgamma=dv.eta * dv.lam0 * cP * (1 + dv.sigma * Psih),
     )
-
-
-def psih_plus(psih_, dbh_, sigma_=dv.sigma) -> sp.Expr:
-    """Summand of Ψ̂ = (1/n) Σ_i (ψ̂_i + δ̄̂_i + σψ̂_i δ̄̂_i) (as in ``cnn_grad_template``)."""
-    return psih_ + dbh_ + sigma_ * psih_ * dbh_
-
-
-def prove_cnn_gamma_step(n_: int = 3) -> Identity:
-    r"""A = (1/n) Σ_i λ_i μ_i equals λ_0 cP (1 + σΨ̂), with λ_i = λ_0(1+σψ̂_i), μ_i = cP(1+σδ̄̂_i).
-
-    Exact polynomial identity in generic symbols ψ̂_i, δ̄̂_i (so for every loss and pooling).
-    """
-    ps = sp.symbols(f"psih1:{n_ + 1}", real=True)
-    ds = sp.symbols(f"dbh1:{n_ + 1}", real=True)
-    A_ = sum(dv.lam0 * (1 + dv.sigma * p) * cP * (1 + dv.sigma * d) for p, d in zip(ps, ds)) / n_
-    Psi_ = sum(psih_plus(p, d) for p, d in zip(ps, ds)) / n_
-    holds = sp.expand(A_ - dv.lam0 * cP * (1 + dv.sigma * Psi_)) == 0
-    return Identity("dev_cnn_grad_gamma",
-                    r"\frac{\partial L}{\partial\gamma} = -\lambda_0 cP\,(1 + \Psi)",
-                    bool(holds), f"sympy.expand, generic ψ̂_i, δ̄̂_i, n={n_}")
 
 
 # --- problem and state ---------------------------------------------------------------------

@@ -50,6 +50,8 @@ __all__ = [
     "deviation_control",
     "cnn_grad_template",
     "prove_cnn_deviation",
+    "psih_plus",
+    "prove_cnn_gamma_step",
     "all_identities",
 ]
 
@@ -308,9 +310,31 @@ def prove_cnn_deviation(n_: int = 2, P_: int = 2, pooling: str = "average") -> l
     ]
 
 
+def psih_plus(psih_, dbh_, sigma_=sigma) -> sp.Expr:
+    """Summand of Ψ̂ = (1/n) Σ_i (ψ̂_i + δ̄̂_i + σψ̂_i δ̄̂_i) (as in ``cnn_grad_template``)."""
+    return psih_ + dbh_ + sigma_ * psih_ * dbh_
+
+
+def prove_cnn_gamma_step(n_: int = 3) -> Identity:
+    r"""A = (1/n) Σ_i λ_i μ_i equals λ_0 cP (1 + σΨ̂), with λ_i = λ_0(1+σψ̂_i), μ_i = cP(1+σδ̄̂_i).
+
+    So ∂L/∂γ = -A in the CNN deviation form.  Exact polynomial identity in generic symbols
+    ψ̂_i, δ̄̂_i (so for every loss and pooling).
+    """
+    cP = sp.Symbol("cP", positive=True)
+    ps = sp.symbols(f"psih1:{n_ + 1}", real=True)
+    ds = sp.symbols(f"dbh1:{n_ + 1}", real=True)
+    A_ = sum(lam0 * (1 + sigma * p) * cP * (1 + sigma * d) for p, d in zip(ps, ds)) / n_
+    Psi_ = sum(psih_plus(p, d) for p, d in zip(ps, ds)) / n_
+    holds = sp.expand(A_ - lam0 * cP * (1 + sigma * Psi_)) == 0
+    return Identity("dev_cnn_grad_gamma", r"\frac{\partial L}{\partial\gamma} = -\lambda_0 cP\,(1 + \Psi)",
+                    holds=bool(holds), method=f"sympy.expand, generic ψ̂_i, δ̄̂_i, n={n_}")
+
+
 @functools.lru_cache(maxsize=None)
 def _all_identities(n_: int) -> tuple[Identity, ...]:
-    return tuple(prove_deviation(n_) + prove_weight_ratio() + [deviation_control()] + prove_cnn_deviation())
+    return tuple(prove_deviation(n_) + prove_weight_ratio() + [deviation_control()] + prove_cnn_deviation()
+                 + [prove_cnn_gamma_step(n_)])
 
 
 def all_identities(fast: bool = False) -> list[Identity]:
