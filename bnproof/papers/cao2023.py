@@ -452,33 +452,30 @@ def _precheck(claim: Claim, config: RunConfig) -> tuple[Dataset, Outcome | None]
     return data, None
 
 
-def _underflow_outcome(claim: Claim, config: RunConfig, res: BNLinearRun, t_lost: int) -> Outcome:
-    tr = res.trajectory
-    need = int(-min(v for v in tr.log10["gap"] if math.isfinite(v))) + 20
-    return Outcome(INCONCLUSIVE,
-                   f"the gap fell below the working precision ({tr.dps} digits) at t = {t_lost}; "
-                   f"rerun with --dps {max(need, 2 * tr.dps)} or fewer --steps",
-                   expected={}, measured={"gap": tr.last("gap"), "t_lost": t_lost},
-                   params=_params_record(claim, config, res), precision=_precision_record(res),
-                   series=_series(res))
+def lost_precision(res: Any) -> tuple[str, dict] | None:
+    """(reason, measured) when the gap underflows the working precision of the main run or of the
+    multiprecision cross-validation run (``res.engine["xval_trajectory"]``), else None.
+
+    Shared by the linear and the CNN claims: an underflowed gap is ``inconclusive`` with the --dps to use.
+    """
+    for tr, what, remedy in ((res.trajectory, "the gap", "fewer --steps"),
+                             ((res.engine or {}).get("xval_trajectory"),
+                              "the gap of the multiprecision cross-validation run", "a smaller --param xval_steps")):
+        lost = None if tr is None else _underflow(tr)
+        if lost is not None:
+            need = int(-min(v for v in tr.log10["gap"] if math.isfinite(v))) + 20
+            return (f"{what} fell below the working precision ({tr.dps} digits) at t = {lost}; "
+                    f"rerun with --dps {max(need, 2 * tr.dps)} or {remedy}",
+                    {"gap": res.trajectory.last("gap"), "t_lost": lost})
+    return None
 
 
 def _lost_outcome(claim: Claim, config: RunConfig, res: BNLinearRun) -> Outcome | None:
-    """Inconclusive when the gap underflows the working precision (main run or cross-validation run)."""
-    lost = _underflow(res.trajectory)
-    if lost is not None:
-        return _underflow_outcome(claim, config, res, lost)
-    mp = (res.engine or {}).get("xval_trajectory")
-    lost = None if mp is None else _underflow(mp)
+    lost = lost_precision(res)
     if lost is None:
         return None
-    need = int(-min(v for v in mp.log10["gap"] if math.isfinite(v))) + 20
-    return Outcome(INCONCLUSIVE,
-                   f"the gap of the multiprecision cross-validation run fell below its working precision "
-                   f"({mp.dps} digits) at t = {lost}; rerun with --dps {max(need, 2 * mp.dps)} or a smaller "
-                   f"--param xval_steps", expected={}, measured={"gap": res.trajectory.last("gap"), "t_lost": lost},
-                   params=_params_record(claim, config, res), precision=_precision_record(res),
-                   series=_series(res))
+    return Outcome(INCONCLUSIVE, lost[0], expected={}, measured=lost[1], params=_params_record(claim, config, res),
+                   precision=_precision_record(res), series=_series(res))
 
 
 BOUND_CERTIFIES = 1e-8  # a gap lower bound above this (float64 least squares) refutes uniform margins

@@ -55,7 +55,7 @@ from ..errors import BadInput
 from ..symbolic import bn_cnn, bn_linear
 from ..templates.bn_cnn import CNNKernel, compile_cnn_kernel
 from .cao2023 import (loss_and_eta, CITATION, ENGINES, MIN_DIGITS, _audit_context, _late, _precision_record, _stalls,
-                      _underflow, fits_by)
+                      fits_by, lost_precision)
 
 __all__ = ["CNNRun", "gaussian_patch_instance", "stacked", "patchwise_solution", "simulate", "simulate_deviation",
            "slow_eigenvalue", "asymptotic_rate", "linearised_intensity"]
@@ -483,32 +483,12 @@ def _early(claim: Claim, config: RunConfig) -> tuple[Dataset, tuple[bool, str, f
     return data, sol, None
 
 
-def _underflow_outcome(claim: Claim, config: RunConfig, res: CNNRun, t_lost: int) -> Outcome:
-    tr = res.trajectory
-    need = int(-min(v for v in tr.log10["gap"] if math.isfinite(v))) + 20
-    return Outcome(INCONCLUSIVE,
-                   f"the gap fell below the working precision ({tr.dps} digits) at t = {t_lost}; "
-                   f"rerun with --dps {max(need, 2 * tr.dps)} or fewer --steps",
-                   expected={}, measured={"gap": tr.last("gap"), "t_lost": t_lost},
-                   params=_params_record(claim, config, res), precision=_cnn_precision_record(res), series=_series(res))
-
-
 def _lost_outcome(claim: Claim, config: RunConfig, res: CNNRun) -> Outcome | None:
-    """Inconclusive when the gap underflows the working precision (main run or cross-validation run)."""
-    lost = _underflow(res.trajectory)
-    if lost is not None:
-        return _underflow_outcome(claim, config, res, lost)
-    mp = (res.engine or {}).get("xval_trajectory")
-    lost = None if mp is None else _underflow(mp)
+    lost = lost_precision(res)
     if lost is None:
         return None
-    need = int(-min(v for v in mp.log10["gap"] if math.isfinite(v))) + 20
-    return Outcome(INCONCLUSIVE,
-                   f"the gap of the multiprecision cross-validation run fell below its working precision "
-                   f"({mp.dps} digits) at t = {lost}; rerun with --dps {max(need, 2 * mp.dps)} or a smaller "
-                   f"--param xval_steps", expected={}, measured={"gap": res.trajectory.last("gap"), "t_lost": lost},
-                   params=_params_record(claim, config, res), precision=_cnn_precision_record(res),
-                   series=_series(res))
+    return Outcome(INCONCLUSIVE, lost[0], expected={}, measured=lost[1], params=_params_record(claim, config, res),
+                   precision=_cnn_precision_record(res), series=_series(res))
 
 
 def _no_solution_refutation(sol: tuple[bool, str, float], tr: Trajectory) -> tuple[str, str] | None:
