@@ -22,14 +22,14 @@ import subprocess
 import sys
 import time
 
-
-from bnproof import deviation as D
-from bnproof import flow as F
-from bnproof import rates
-from bnproof.arith import get_context
+from bnproof.analysis import rates
 from bnproof.bench import engine_table
-from bnproof.data import gaussian_instance
-from bnproof.dynamics import agreeing_digits, log_checkpoints
+from bnproof.core.data import gaussian_instance
+from bnproof.core.precision import get_context
+from bnproof.engines import deviation as D
+from bnproof.engines import flow as F
+from bnproof.engines.audit import agreeing_digits
+from bnproof.engines.runner import log_checkpoints
 from bnproof.papers.cao2023 import simulate
 
 TARGETS = {"compiled_steps_per_s": 1e6, "speedup_vs_plain": 1000.0, "xval_digits": 10.0,

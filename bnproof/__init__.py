@@ -1,8 +1,9 @@
 """bnproof: check theorems about batch normalization, symbolically and at high precision.
 
 The public API is what this module lists in ``__all__``; everything else is internal.
-Data flows one way: ``symbolic`` -> ``codegen`` -> ``dynamics`` -> ``rates`` -> claim
-record (``claims``) -> ``report``.
+The folders are the pipeline (imports only point down, checked by import-linter):
+``core`` -> ``models``/``solvers`` -> ``symbolic`` -> ``kernels`` -> ``engines`` -> ``analysis``
+-> ``claims`` -> ``papers`` -> ``report``/``bench`` -> ``cli``.
 
 Names are imported on first use (PEP 562): ``import bnproof`` is cheap, which matters because
 Hypothesis imports ``bnproof._hypothesis_profiles`` (and so this package) on ``import hypothesis``.
@@ -17,15 +18,16 @@ __version__ = "0.1.0"
 
 # public name -> the module that defines it
 _EXPORTS = {
-    "Context": "arith", "FlintContext": "arith", "Float64Context": "arith", "MpmathContext": "arith",
-    "get_context": "arith",
-    "SCHEMA": "claims", "VERDICTS": "claims", "Claim": "claims", "Outcome": "claims", "Param": "claims",
-    "RunConfig": "claims", "get_claim": "claims", "register": "claims", "registry": "claims",
+    "Context": "core.precision", "FlintContext": "core.precision", "Float64Context": "core.precision",
+    "MpmathContext": "core.precision", "get_context": "core.precision",
+    "SCHEMA": "core.records", "VERDICTS": "core.records", "Outcome": "core.records",
+    "Param": "core.params", "RunConfig": "core.params",
+    "Claim": "claims", "get_claim": "claims", "register": "claims", "registry": "claims",
     "resolve": "claims", "run_claim": "claims",
-    "compile_kernel": "codegen",
-    "Dataset": "data", "load_npz": "data",
-    "log_checkpoints": "dynamics", "precision_audit": "dynamics", "run": "dynamics",
-    "BadInput": "errors", "NumericalFailure": "errors",
+    "compile_kernel": "kernels.codegen",
+    "Dataset": "core.data", "load_npz": "core.data",
+    "log_checkpoints": "engines.runner", "run": "engines.runner", "precision_audit": "engines.audit",
+    "BadInput": "core.errors", "NumericalFailure": "core.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["check_claim"]
@@ -48,6 +50,7 @@ def check_claim(claim_id: str, **options) -> dict:
 
     ``options`` are the fields of :class:`RunConfig` (seed, dps, steps, eta, loss, data, params, quick).
     """
-    from .claims import RunConfig, get_claim, run_claim
+    from bnproof.claims import get_claim, run_claim
+    from bnproof.core.params import RunConfig
 
     return run_claim(get_claim(claim_id), RunConfig(**options))

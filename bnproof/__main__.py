@@ -1,3 +1,3 @@
-from .cli import main
+from bnproof.cli import main
 
 main()

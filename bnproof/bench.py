@@ -18,10 +18,10 @@ import time
 
 import mpmath
 
-from .arith import get_context
-from .baselines import plain_mpmath_gd
-from .data import gaussian_instance
-from .dynamics import agreeing_digits
+from bnproof.core.data import gaussian_instance
+from bnproof.core.precision import get_context
+from bnproof.engines.audit import agreeing_digits
+from bnproof.engines.baseline import plain_mpmath_gd
 
 __all__ = ["engine_table", "time_engine", "time_plain_mpmath", "time_deviation"]
 
@@ -40,7 +40,7 @@ def _timed(run, seconds: float, start: int, cap: int) -> float:
 
 def time_engine(ctx_name: str, *, n: int, d: int, dps: int, seconds: float, seed: int = 0) -> float:
     """Steps/s of the compiled z-recursion in one context (time-boxed, at least 200 steps)."""
-    from .papers.cao2023 import simulate
+    from bnproof.papers.cao2023 import simulate
 
     data = gaussian_instance(seed, n, d, 1.5)
     ctx = get_context(ctx_name, dps)
@@ -63,7 +63,7 @@ def time_plain_mpmath(*, n: int, d: int, dps: int, seconds: float, seed: int = 0
 
 def time_deviation(variant: str, *, n: int, d: int, seconds: float, seed: int = 0) -> float:
     """Steps/s of the deviation engine (kernel time only; compilation is excluded by a warm-up)."""
-    from . import deviation as dev
+    from bnproof.engines import deviation as dev
 
     data = gaussian_instance(seed, n, d, 1.5)
     prob = dev.problem_from_data(data.X, data.y, _ETA, "exp")
@@ -86,8 +86,8 @@ def _plain_gap(data, steps: int, dps: int) -> str:
 
 def _gaps(data, steps: int, dps: int) -> dict[str, str]:
     """The gap after ``steps`` steps from every engine, keyed by engine kind."""
-    from . import deviation as dev
-    from .papers.cao2023 import simulate
+    from bnproof.engines import deviation as dev
+    from bnproof.papers.cao2023 import simulate
 
     out = {"plain": _plain_gap(data, steps, dps)}
     for name in ("flint", "mpmath", "float64"):

@@ -22,8 +22,10 @@ try:  # typer >= 0.2x vendors click as typer._click; older releases use click it
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as _cx
 
-from .claims import RunConfig, exit_status, registry, resolve, run_claim
-from .errors import BadInput
+from bnproof.claims import registry, resolve, run_claim
+from bnproof.core.errors import BadInput
+from bnproof.core.params import RunConfig
+from bnproof.core.records import exit_status
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Check theorems about batch normalization, symbolically and at high precision.")
@@ -189,7 +191,7 @@ def check(
     quick: bool = typer.Option(False, "--quick", help="short runs (smoke test)"),
 ) -> None:
     """Check claims and print the paper's statement next to the measured values."""
-    from .data import load_npz
+    from bnproof.core.data import load_npz
 
     chosen = resolve(claims or [], all_claims=all_claims or not claims)
     if loss is not None and loss not in ("exp", "logistic"):
@@ -237,7 +239,7 @@ def derive(
     out: Path = typer.Option(Path("derivations"), "--out", help="directory of the derivations"),
 ) -> None:
     """Regenerate derivations/ from SymPy (or check it for drift)."""
-    from .symbolic.render import write_or_check
+    from bnproof.symbolic.render import write_or_check
 
     drift, failed = write_or_check(out, check=check_only)
     if failed:
@@ -261,7 +263,7 @@ def report(
     seed: int = typer.Option(0, "--seed", min=0),
 ) -> None:
     """Markdown (and LaTeX) report with a figure per claim."""
-    from .report import load_records, write_report
+    from bnproof.report import load_records, write_report
 
     if records is not None:
         try:
@@ -288,7 +290,7 @@ def bench(
     seconds: float = typer.Option(3.0, "--seconds", help="time budget per engine"),
 ) -> None:
     """Throughput of the GD engine against plain baselines."""
-    from .bench import engine_table
+    from bnproof.bench import engine_table
 
     rows = engine_table(n=n, d=d, dps=dps, seconds=seconds)
     if json_out:

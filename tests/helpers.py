@@ -1,4 +1,4 @@
-"""Helpers shared by the test modules (importable as ``helpers``: pytest puts tests/ on sys.path)."""
+"""Helpers shared by the test modules (importable as ``helpers``: pyproject puts tests/ on pythonpath)."""
 
 import pytest
 

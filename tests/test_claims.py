@@ -2,8 +2,9 @@
 
 import pytest
 
-from bnproof.claims import Param, registry
-from bnproof.errors import BadInput
+from bnproof.claims import registry
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param
 
 
 def test_float_params_reject_nan_and_inf():
@@ -40,7 +41,7 @@ def test_every_declared_default_is_in_its_range():
     for claim in registry().values():
         for p in claim.params:
             if p.type in (int, float) and (p.lo is not None or p.hi is not None):
-                assert p._in_range(p.default), (claim.id, p.name)
+                assert p.bounds.contains(p.default), (claim.id, p.name)
 
 
 def test_registry_is_grouped_by_paper():
@@ -54,7 +55,9 @@ def test_records_are_json_ready_whatever_the_check_returns():
 
     import numpy as np
 
-    from bnproof.claims import Claim, Outcome, RunConfig, jsonable, run_claim
+    from bnproof.claims import Claim, run_claim
+    from bnproof.core.params import RunConfig
+    from bnproof.core.records import Outcome, jsonable
 
     def check(claim, config):
         return Outcome("verified", "ok", expected={"a": np.float64(1.5)},

@@ -29,15 +29,22 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from .. import rates
-from ..arith import CONTEXT_NAMES, Context, FlintContext, get_context
-from ..claims import (INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param,
-                      RunConfig, register)
-from ..codegen import compile_kernel
-from ..data import Dataset, gaussian_instance
-from ..dynamics import Audit, Trajectory, agreeing_digits, log_checkpoints, precision_audit, run
-from ..errors import BadInput
-from ..symbolic import bn_linear
+from bnproof.analysis import rates
+from bnproof.claims import Claim, register
+from bnproof.core.data import Dataset, gaussian_instance
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.precision import CONTEXT_NAMES, Context, FlintContext, get_context
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.engines.audit import Audit, agreeing_digits, precision_audit
+from bnproof.engines.runner import Trajectory, log_checkpoints, run
+from bnproof.kernels.codegen import compile_kernel
+from bnproof.models.bn_linear import (
+    gap_lower_bound,
+    linearized_rate,
+    uniform_margin_exists,
+)
+from bnproof.symbolic import bn_linear
 
 __all__ = ["CITATION", "ENGINES", "BNLinearRun", "simulate", "simulate_deviation", "uniform_margin_exists", "gap_lower_bound",
            "linearized_rate"]
@@ -87,47 +94,6 @@ class BNLinearRun:
     expected_direction: list[str]  # unit ŵ = Xᵀ G⁺ y
     s_final: float
     engine: dict | None = None  # deviation engine: its audits and cross-validation (None: multiprecision)
-
-
-def _centred(X: np.ndarray, center: bool) -> np.ndarray:
-    return X - X.mean(axis=0) if center else X
-
-
-def uniform_margin_exists(data: Dataset, center: bool) -> tuple[bool, str]:
-    """Does some w give y_i⟨w, x_i⟩ = 1 for all i?  Iff y ∈ range(X) (centred X with ``center``)."""
-    Xc = _centred(data.X, center)
-    y = data.y.astype(float)
-    sol, *_ = np.linalg.lstsq(Xc, y, rcond=None)
-    resid = np.linalg.norm(Xc @ sol - y) / np.linalg.norm(y)
-    if resid > 1e-8:
-        extra = " (centred BN also needs Σ y_i = 0)" if center and abs(y.sum()) > 0 else ""
-        return False, (f"no uniform-margin solution: y is not in the range of "
-                       f"{'the centred ' if center else ''}X (relative residual {resid:.2e}){extra}")
-    return True, "a uniform-margin solution exists (y ∈ range(X))"
-
-
-def gap_lower_bound(data: Dataset, center: bool) -> float:
-    """dist(y, range X)/√n: no w has a smaller gap (0 iff a uniform-margin solution exists).
-
-    The margins are m = D_y v/s with v ∈ range(X) (sign(γ) only flips v), so
-    gap = max_i |m_i - 1| ≥ ‖m - 1‖/√n = ‖v/s - y‖/√n ≥ dist(y, range X)/√n.
-    """
-    Xc = _centred(data.X, center)
-    y = data.y.astype(float)
-    sol, *_ = np.linalg.lstsq(Xc, y, rcond=None)
-    return float(np.linalg.norm(Xc @ sol - y) / math.sqrt(data.n))
-
-
-def linearized_rate(data: Dataset, center: bool, s_final: float) -> float:
-    """c = λ_min(QKQ restricted to 1^⊥) / (n s_∞²), K = D_y G D_y (reference notes §3, [derived])."""
-    Xc = _centred(data.X, center)
-    n = data.n
-    Dy = np.diag(data.y.astype(float))
-    K = Dy @ (Xc @ Xc.T) @ Dy
-    # orthonormal basis of 1^⊥
-    basis = np.linalg.svd(np.eye(n) - np.ones((n, n)) / n)[0][:, : n - 1]
-    lam = np.linalg.eigvalsh(basis.T @ K @ basis)
-    return float(lam.min() / (n * s_final**2))
 
 
 def _gram_and_z0(ctx: Context, data: Dataset, center: bool, w0: np.ndarray):
@@ -266,7 +232,7 @@ def simulate_deviation(data: Dataset, *, loss: str, eta: str, steps: int, center
                        checkpoints: list[int] | None = None, variant: str = "numba",
                        progress=None) -> Trajectory:
     """GD on (w, γ), γ0 = 1, with the deviation engine (:mod:`bnproof.deviation`); same observables."""
-    from .. import deviation as dev
+    from bnproof.engines import deviation as dev
 
     prob = dev.problem_from_data(data.X, data.y, eta, loss, center)
     w0 = data.w0 if data.w0 is not None else np.ones(data.d)
@@ -283,7 +249,9 @@ def _deviation_run(claim: Claim, config: RunConfig, data: Dataset, *, loss: str,
     t ≤ xval_steps (the deviation formulas themselves).  The record's agreeing digits are the
     minimum over both audits and all checkpoints.
     """
-    from .. import deviation as dev  # lazily: keeps numba and the kernels out of `import bnproof`
+    from bnproof.engines import (
+        deviation as dev,  # lazily: keeps numba and the kernels out of `import bnproof`
+    )
 
     if center and float(np.sum(data.y)) != 0:
         raise BadInput("--param engine=deviation with center=true needs balanced labels (Σ y_i = 0); "
@@ -617,8 +585,8 @@ def _flow_summary(data: Dataset, res: BNLinearRun, t_max: float, frac: float) ->
     GD grows ‖w‖ while the flow conserves it, and the rate constant is c ∝ 1/s², so over the
     common range the ratio of log gaps should approach (s_flow/s_GD)² [derived].
     """
-    from .. import deviation as dev
-    from .. import flow as fl
+    from bnproof.engines import deviation as dev
+    from bnproof.engines import flow as fl
 
     if res.center:
         return {"note": "flow mode is implemented for uncentred BN only"}

@@ -45,17 +45,29 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .. import rates
-from ..arith import CONTEXT_NAMES, Context, get_context
-from ..claims import (INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param,
-                      RunConfig, register)
-from ..data import Dataset, validate
-from ..dynamics import Audit, Trajectory, agreeing_digits, log_checkpoints, precision_audit, run
-from ..errors import BadInput
-from ..symbolic import bn_cnn, bn_linear
-from ..templates.bn_cnn import CNNKernel, compile_cnn_kernel
-from .cao2023 import (loss_and_eta, CITATION, ENGINES, MIN_DIGITS, _audit_context, _late, _precision_record, _stalls,
-                      fits_by, lost_precision)
+from bnproof.analysis import rates
+from bnproof.claims import Claim, register
+from bnproof.core.data import Dataset, validate
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.precision import CONTEXT_NAMES, Context, get_context
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.engines.audit import Audit, agreeing_digits, precision_audit
+from bnproof.engines.runner import Trajectory, log_checkpoints, run
+from bnproof.kernels.bn_cnn import CNNKernel, compile_cnn_kernel
+from bnproof.papers.cao2023 import (
+    CITATION,
+    ENGINES,
+    MIN_DIGITS,
+    _audit_context,
+    _late,
+    _precision_record,
+    _stalls,
+    fits_by,
+    loss_and_eta,
+    lost_precision,
+)
+from bnproof.symbolic import bn_cnn, bn_linear
 
 __all__ = ["CNNRun", "gaussian_patch_instance", "stacked", "patchwise_solution", "simulate", "simulate_deviation",
            "slow_eigenvalue", "asymptotic_rate", "linearised_intensity"]
@@ -274,7 +286,9 @@ def simulate_deviation(data: Dataset, *, loss: str, eta: str, steps: int, poolin
 
     ``numba`` falls back to ``numpy`` when numba is unusable (the trajectory's ctx_name says which ran).
     """
-    from .. import deviation_cnn as dc  # lazily: keeps numba and the kernels out of `import bnproof`
+    from bnproof.engines import (
+        deviation_cnn as dc,  # lazily: keeps numba and the kernels out of `import bnproof`
+    )
 
     prob = dc.problem_from_patches(data.X, data.y, eta, loss, pooling)
     w0 = data.w0 if data.w0 is not None else np.ones(data.d)

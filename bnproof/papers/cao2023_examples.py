@@ -82,11 +82,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
-from ..errors import BadInput
-from ..stats import mean_ci
-from ..svm import max_margin
-from .cao2023 import CITATION
+from bnproof.analysis.stats import mean_ci
+from bnproof.claims import Claim, register
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.papers.cao2023 import CITATION
+from bnproof.solvers.svm import max_margin
 
 __all__ = ["Construction", "constructions", "classifiers", "exact_error", "monte_carlo_errors",
            "paired_summary", "COINCIDE_ANGLE"]

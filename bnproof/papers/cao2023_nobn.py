@@ -26,17 +26,19 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import rates
-from ..arith import CONTEXT_NAMES, Context, get_context
-from ..claims import (INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param,
-                      RunConfig, register)
-from ..data import Dataset, gaussian_instance
-from ..dynamics import Audit, Trajectory, log_checkpoints, precision_audit, run
-from ..errors import BadInput
-from ..svm import MaxMarginSolution, max_margin, uniform_margin_direction
-from ..symbolic import linear_nobn
-from ..templates.nobn import NoBNKernel, compile_nobn
-from . import cao2023
+from bnproof.analysis import rates
+from bnproof.claims import Claim, register
+from bnproof.core.data import Dataset, gaussian_instance
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.precision import CONTEXT_NAMES, Context, get_context
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.engines.audit import Audit, precision_audit
+from bnproof.engines.runner import Trajectory, log_checkpoints, run
+from bnproof.kernels.nobn import NoBNKernel, compile_nobn
+from bnproof.papers import cao2023
+from bnproof.solvers.svm import MaxMarginSolution, max_margin, uniform_margin_direction
+from bnproof.symbolic import linear_nobn
 
 __all__ = ["SOUDRY", "Limits", "NoBNRun", "limits", "contrast_instance", "simulate_nobn", "audited_nobn_run"]
 
@@ -370,7 +372,7 @@ def _superpoly(t: np.ndarray, log_gap: np.ndarray) -> dict:
 
 def _loss_eta(claim: Claim, config: RunConfig) -> tuple[str, str]:
     # same loss family as the BN model: one validation for every Cao claim
-    from .cao2023 import loss_and_eta
+    from bnproof.papers.cao2023 import loss_and_eta
 
     return loss_and_eta(claim, config)
 

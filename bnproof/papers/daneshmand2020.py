@@ -18,11 +18,13 @@ import math
 
 import numpy as np
 
-from .._blas import single_threaded_blas
-from ..stats import mean_halfwidth
-from .. import bn_init as bi
-from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
-from ..errors import BadInput
+from bnproof.analysis.stats import mean_halfwidth
+from bnproof.claims import Claim, register
+from bnproof.core.blas import single_threaded_blas
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.models import bn_init as bi
 
 __all__ = ["CITATION", "rank_runs"]
 
@@ -49,7 +51,7 @@ def check_rank(claim: Claim, config: RunConfig) -> Outcome:
     n, depth, seeds = claim.param(config, "n"), claim.param(config, "depth"), claim.param(config, "seeds")
     tau, c = claim.param(config, "tau"), claim.param(config, "rank_const")
     normalize = claim.param(config, "normalize")
-    from .daneshmand2021 import parse_widths
+    from bnproof.papers.daneshmand2021 import parse_widths
 
     widths = parse_widths(claim.param(config, "widths"))
     if config.quick:

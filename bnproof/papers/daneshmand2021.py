@@ -24,12 +24,20 @@ import math
 
 import numpy as np
 
-from .._blas import single_threaded_blas
-from ..stats import mean_halfwidth
-from .. import bn_init as bi
-from ..claims import (INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, jsonable,
-                      register)
-from ..errors import BadInput
+from bnproof.analysis.stats import mean_halfwidth
+from bnproof.claims import Claim, register
+from bnproof.core.blas import single_threaded_blas
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.records import (
+    INAPPLICABLE,
+    INCONCLUSIVE,
+    REFUTED,
+    VERIFIED,
+    Outcome,
+    jsonable,
+)
+from bnproof.models import bn_init as bi
 
 __all__ = ["CITATION", "parse_widths", "theorem1_bound", "gap_runs", "p_quadrature", "p_reading", "lemma10_g",
            "identities", "render"]
@@ -43,7 +51,7 @@ ALPHA_READINGS = ("sigma_sq", "sigma")  # A1 bounds σ_n² (what the proof uses)
 
 @functools.lru_cache(maxsize=1)
 def identities() -> tuple:
-    from ..symbolic import bn_init as sb
+    from bnproof.symbolic import bn_init as sb
 
     return tuple(sb.daneshmand_identities())
 
@@ -275,7 +283,7 @@ def _lemma10_integrand(n: int, derivative: int, module: str):
     """∂^k/∂δ^k of Lemma 10's integrand, differentiated by SymPy, lambdified ("numpy" or "mpmath")."""
     import sympy as sp
 
-    from ..symbolic import bn_init as sb
+    from bnproof.symbolic import bn_init as sb
 
     expr = sp.diff(sb.lemma10_g(sp.Integer(n)), sb.delta, derivative) if derivative else sb.lemma10_g(sp.Integer(n))
     return sp.lambdify((sb.t, sb.delta), expr, module)
@@ -524,7 +532,7 @@ def render() -> tuple[dict[str, str], list[str]]:
 
 
 def _register_derivation() -> None:
-    from ..symbolic.render import register_derivation
+    from bnproof.symbolic.render import register_derivation
 
     register_derivation("daneshmand2021", render)
 

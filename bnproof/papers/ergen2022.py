@@ -24,11 +24,13 @@ import math
 
 import numpy as np
 
-from .. import convex as cv
-from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
-from ..errors import BadInput
-from ..symbolic.render import register_derivation
-from . import ergen2022_net as net
+from bnproof.claims import Claim, register
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.models import ergen_net as net
+from bnproof.solvers import group_lasso as cv
+from bnproof.symbolic.render import register_derivation
 
 __all__ = ["CITATION", "REAL_TARGETS", "instance", "phi", "closed_form", "ConvexRun", "convex_run", "check_convex_equivalence",
            "check_closed_form", "VALUE_RTOL"]
@@ -428,7 +430,7 @@ register(Claim(
 
 
 def _render():
-    from ..symbolic import ergen2022 as sym
+    from bnproof.symbolic import ergen2022 as sym
 
     return sym.render()
 

@@ -14,16 +14,17 @@ distances; a refutation is evidence against this *reading*, not against the pape
 
 from __future__ import annotations
 
-
 import numpy as np
 
-from .. import convex as cv
-from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
-from ..errors import BadInput
-from ..stats import mean_ci
-from . import ergen2022_net as net
-from .ergen2022 import CITATION, SHIFTS, _at_least, _positive
-from .ergen2022_whitening import gd_train, random_orthogonal
+from bnproof.analysis.stats import mean_ci
+from bnproof.claims import Claim, register
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.models import ergen_net as net
+from bnproof.papers.ergen2022 import CITATION, SHIFTS, _at_least, _positive
+from bnproof.papers.ergen2022_whitening import gd_train, random_orthogonal
+from bnproof.solvers import group_lasso as cv
 
 __all__ = ["predict", "teacher_instance", "sampled_model", "one_seed", "check_implicit_regularization"]
 

@@ -17,13 +17,23 @@ import math
 
 import numpy as np
 
-from .._blas import single_threaded_blas
-from .. import convex as cv
-from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
-from ..errors import BadInput
-from ..stats import mean_ci
-from . import ergen2022_net as net
-from .ergen2022 import CITATION, REAL_TARGETS, SHIFTS, VALUE_RTOL, _at_least, _positive, instance
+from bnproof.analysis.stats import mean_ci
+from bnproof.claims import Claim, register
+from bnproof.core.blas import single_threaded_blas
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.models import ergen_net as net
+from bnproof.papers.ergen2022 import (
+    CITATION,
+    REAL_TARGETS,
+    SHIFTS,
+    VALUE_RTOL,
+    _at_least,
+    _positive,
+    instance,
+)
+from bnproof.solvers import group_lasso as cv
 
 __all__ = ["transform", "TRANSFORMS", "exact_value", "gd_pair", "top_fraction", "check_whitening_invariance",
            "check_gd_preconditioning", "random_orthogonal", "spread_instance", "gd_train"]

@@ -15,13 +15,14 @@ N_0 = M here, as all widths scale together).
 
 from __future__ import annotations
 
-
 import numpy as np
 
-from ..claims import INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
-from ..errors import BadInput
-from ..stats import mean_ci
-from .yang2019 import CONFIDENCE_LEVEL
+from bnproof.analysis.stats import mean_ci
+from bnproof.claims import Claim, register
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.papers.yang2019 import CONFIDENCE_LEVEL
 
 __all__ = ["CITATION", "loglog_slope", "check_last_layer"]
 
@@ -55,7 +56,7 @@ def _parse_widths(text: str) -> list[int]:
 
 
 def check_last_layer(claim: Claim, config: RunConfig) -> Outcome:
-    from ..bn_backprop import fim_top_eigenvalue, ntk_gram, popnet_init
+    from bnproof.models.bn_backprop import fim_top_eigenvalue, ntk_gram, popnet_init
 
     widths = _parse_widths(claim.param(config, "widths"))
     n, depth, seeds = (claim.param(config, k) for k in ("samples", "depth", "seeds"))

@@ -21,9 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
-from ..errors import BadInput
-from ..symbolic.render import register_derivation
+from bnproof.claims import Claim, register
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.symbolic.render import register_derivation
 
 __all__ = ["CITATION", "gd_settings", "GDSettings", "render_derivation", "sample_series"]
 
@@ -48,7 +50,7 @@ class GDSettings:
     """Validated (lr, weight_decay, convention) and what they imply."""
 
     def __init__(self, lr: float, weight_decay: float, convention: str):
-        from ..scale_invariant import shrink_factor
+        from bnproof.models.scale_invariant import shrink_factor
 
         self.lr, self.weight_decay, self.convention = lr, weight_decay, convention
         self.q = shrink_factor(lr, weight_decay, convention)
@@ -112,7 +114,7 @@ C_VALUES = (0.1, 3.0, 10.0)
 
 def numeric_identities(model, w: np.ndarray, c: float) -> dict[str, float]:
     """Relative residuals of the identities at w (and cw) on a model (float64)."""
-    from ..scale_invariant import dense_hessian, third_derivative_along
+    from bnproof.models.scale_invariant import dense_hessian, third_derivative_along
 
     g, gc = model.grad(w), model.grad(c * w)
     H, Hc = dense_hessian(model, w), dense_hessian(model, c * w)
@@ -131,7 +133,7 @@ def numeric_identities(model, w: np.ndarray, c: float) -> dict[str, float]:
 
 
 def _models(seed: int, bn_eps: float):
-    from ..scale_invariant import SphereToy, make_model
+    from bnproof.models.scale_invariant import SphereToy, make_model
 
     rng = np.random.default_rng(seed)
     return [SphereToy(3, 1, 0.5), SphereToy(5, 2, 0.8), make_model("t2", rng, bn_eps=bn_eps, n=6, d=10),
@@ -139,14 +141,14 @@ def _models(seed: int, bn_eps: float):
 
 
 def _lanczos_gap(model, w) -> float:
-    from ..scale_invariant import top_eigenvalue
+    from bnproof.models.scale_invariant import top_eigenvalue
 
     dense, lanczos = top_eigenvalue(model, w, "dense"), top_eigenvalue(model, w, "lanczos")
     return abs(dense - lanczos) / max(abs(dense), 1e-300)
 
 
 def check_scale_invariance(claim: Claim, config: RunConfig) -> Outcome:
-    from ..symbolic import lyu2022 as sym
+    from bnproof.symbolic import lyu2022 as sym
 
     bn_eps = _finite("bn_eps", claim.param(config, "bn_eps"))
     if bn_eps < 0:
@@ -255,11 +257,11 @@ register(Claim(
 
 
 def _model_and_start(kind: str, seed: int):
-    from ..scale_invariant import make_model, normalize_groups
+    from bnproof.models.scale_invariant import make_model, normalize_groups
 
     rng = np.random.default_rng(seed)
     if kind == "t1":
-        from ..scale_invariant import SphereToy
+        from bnproof.models.scale_invariant import SphereToy
 
         model = SphereToy()
         return model, model.start(0.3, 0.2, 1.0)
@@ -274,7 +276,7 @@ def _angle(u: np.ndarray, v: np.ndarray) -> float:
 
 
 def check_exp_lr(claim: Claim, config: RunConfig) -> Outcome:
-    from ..scale_invariant import gd
+    from bnproof.models.scale_invariant import gd
 
     s = gd_settings(claim, config)
     steps = _positive_int(claim, config, "steps")
@@ -385,7 +387,7 @@ class ToyRun:
 def t1_eos_run(s: GDSettings, *, steps: int, radius: float, phi0: float, normal: float, noise: float, seed: int,
                every: int = 1, sharp_every: int = 10, progress=None, label: str = "") -> ToyRun:
     """GD+WD on the sphere toy T1 (D = 3, α = ½) from w0 = radius·(cos φ₀, sin φ₀, normal)."""
-    from ..scale_invariant import SphereToy, gd, spherical_sharpness
+    from bnproof.models.scale_invariant import SphereToy, gd, spherical_sharpness
 
     check_horizon(steps)
     model = SphereToy()
@@ -410,7 +412,7 @@ PHI0_NORM = 1.4  # rad: start angle on the sphere toy for the entry-time and equ
 
 
 def check_norm_dynamics(claim: Claim, config: RunConfig) -> Outcome:
-    from ..scale_invariant import gd
+    from bnproof.models.scale_invariant import gd
 
     s = gd_settings(claim, config)
     if s.weight_decay == 0:
@@ -532,7 +534,7 @@ register(Claim(
 
 def render_derivation() -> tuple[dict[str, str], list[str]]:
     """``derivations/lyu2022.md``: the SymPy proofs (deterministic text)."""
-    from ..symbolic import lyu2022 as sym
+    from bnproof.symbolic import lyu2022 as sym
 
     proofs = sym.prove(False)
     neg = sym.prove(True, 1)

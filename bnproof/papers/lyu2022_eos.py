@@ -23,10 +23,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
-from ..errors import BadInput
-from .lyu2022 import (CITATION, GD_PARAMS, GDSettings, _f, check_horizon, entry_prediction, gd_settings, sample_series,
-                      t1_eos_run)
+from bnproof.claims import Claim, register
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.papers.lyu2022 import (
+    CITATION,
+    GD_PARAMS,
+    GDSettings,
+    _f,
+    check_horizon,
+    entry_prediction,
+    gd_settings,
+    sample_series,
+    t1_eos_run,
+)
 
 __all__ = ["flow_solution", "fit_flow_constant", "ALPHA"]
 
@@ -68,7 +79,7 @@ class EoSRun:
 
 def _eos_model(kind: str, seed: int):
     """T2 (n = 8, d = 12) or T3 (n = 6, 4 inputs, 4 units: over-parameterised, so Γ exists), ‖w0‖ = 1."""
-    from ..scale_invariant import make_model
+    from bnproof.models.scale_invariant import make_model
 
     rng = np.random.default_rng(seed)
     model = make_model(kind, rng, n=8, d=12) if kind == "t2" else make_model(kind, rng, n=6, d=4, width=4)
@@ -83,7 +94,7 @@ def _eos_run(kind: str, s: GDSettings, noise: float, seed: int, tau_after: float
     The measured quantity is η·λ₁(∇²L(w_t)), which equals η̃_t·λ₁(θ_t) exactly for one group
     (hess_scaling) and is the joint EoS quantity for several groups (T3).
     """
-    from ..scale_invariant import gd, top_eigenvalue
+    from bnproof.models.scale_invariant import gd, top_eigenvalue
 
     after = tau_after / s.intrinsic if s.intrinsic > 0 else 20_000
     if kind == "t1":

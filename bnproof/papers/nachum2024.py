@@ -23,11 +23,13 @@ import math
 
 import numpy as np
 
-from .._blas import single_threaded_blas
-from ..stats import mean_halfwidth
-from .. import bn_init as bi
-from ..claims import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
-from ..errors import BadInput
+from bnproof.analysis.stats import mean_halfwidth
+from bnproof.claims import Claim, register
+from bnproof.core.blas import single_threaded_blas
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.models import bn_init as bi
 
 __all__ = ["CITATION", "odd_point_batch", "layer_stats", "emergence_run", "fixed_configuration", "configuration_distance",
            "stability_verdict", "identities", "render"]
@@ -40,7 +42,7 @@ SPREAD_TOL = 1e-12  # relative cluster spread allowed for float64 round-off in W
 @functools.lru_cache(maxsize=1)
 def identities() -> tuple:
     """The symbolic identities of the fixed configuration (SymPy, cross-checked numerically)."""
-    from ..symbolic import bn_init as sb
+    from bnproof.symbolic import bn_init as sb
 
     return tuple(sb.nachum_identities())
 
@@ -506,7 +508,7 @@ def render() -> tuple[dict[str, str], list[str]]:
 
 
 def _register_derivation() -> None:
-    from ..symbolic.render import register_derivation
+    from bnproof.symbolic.render import register_derivation
 
     register_derivation("nachum2024", render)
 

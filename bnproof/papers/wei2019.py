@@ -26,11 +26,13 @@ import math
 
 import numpy as np
 
-from .. import meanfield as mf
-from ..claims import INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
-from ..errors import BadInput
-from ..stats import mean_ci
-from .yang2019 import CONFIDENCE_LEVEL
+from bnproof.analysis.stats import mean_ci
+from bnproof.claims import Claim, register
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.models import meanfield as mf
+from bnproof.papers.yang2019 import CONFIDENCE_LEVEL
 
 __all__ = ["CITATION", "parse_floats", "network_params", "empirical_order", "check_order", "check_fim_bound",
            "check_max_lr", "train_momentum", "one_step_theory", "fim_sweep", "render_derivation"]
@@ -101,7 +103,7 @@ def network_params(claim: Claim, config: RunConfig, quick: dict | None = None) -
 
 
 def _net(rng: np.random.Generator, p: dict, gamma: float, bn: bool):
-    from ..bn_backprop import popnet_init
+    from bnproof.models.bn_backprop import popnet_init
 
     pop = rng.standard_normal((p["population"], p["width"]))
     return popnet_init(rng, p["widths"], p["sigma_w2"], p["sigma_b2"], gamma, bn, pop)
@@ -127,7 +129,7 @@ def empirical_order(net, X: np.ndarray) -> dict[str, list[float]]:
     q = mean_x |z|²/N, q_xy = mean_{x≠y} ⟨z(x), z(y)⟩/N (same for h: q̂), q̃ = mean_x |δ|²,
     q̃_xy = mean_{x≠y} ⟨δ(x), δ(y)⟩ with δ^l = ∂f/∂z^l (statistics fixed).
     """
-    from ..bn_backprop import popnet_deltas, popnet_forward
+    from bnproof.models.bn_backprop import popnet_deltas, popnet_forward
 
     Hs, Zs, slopes, _ = popnet_forward(net, X)
     outputs = net.Ws[-1].shape[0]
@@ -310,7 +312,7 @@ ORDER = register(Claim(
 
 
 def _fim_point(config: RunConfig, p: dict, gamma: float, bn: bool, i: int) -> float:
-    from ..bn_backprop import fim_top_eigenvalue, ntk_gram
+    from bnproof.models.bn_backprop import fim_top_eigenvalue, ntk_gram
 
     rng = _rng(config, 100 + i, int(bn), int(round(gamma * 1000)))
     net = _net(rng, p, gamma, bn)
@@ -442,7 +444,7 @@ def train_momentum(net, X: np.ndarray, Y: np.ndarray, eta: float, mu: float, ste
     Stable on a quadratic with Hessian top eigenvalue λ iff η < 2(1+μ)/λ.  Returns the loss per
     step; stops early once the loss exceeds ``blowup`` × its initial value or is not finite.
     """
-    from ..bn_backprop import popnet_loss_grad
+    from bnproof.models.bn_backprop import popnet_loss_grad
 
     vW = [np.zeros_like(W) for W in net.Ws]
     vb = [np.zeros_like(b) for b in net.bs]
@@ -474,7 +476,7 @@ def _classify(losses: list[float], rise: float) -> str:
 def check_max_lr(claim: Claim, config: RunConfig) -> Outcome:
     import copy
 
-    from ..bn_backprop import fim_top_eigenvalue, ntk_gram, popnet_forward
+    from bnproof.models.bn_backprop import fim_top_eigenvalue, ntk_gram, popnet_forward
 
     p = network_params(claim, config, {"width": 64, "samples": 64, "seeds": 2, "population": 1000})
     mu, steps, rise = claim.param(config, "momentum"), claim.param(config, "steps"), claim.param(config, "rise")
@@ -627,14 +629,14 @@ MAX_LR = register(Claim(
 
 def render_derivation() -> tuple[dict[str, str], list[str]]:
     """``derivations/wei2019.md`` (run by ``bnproof derive``)."""
-    from ..symbolic import meanfield as smf
+    from bnproof.symbolic import meanfield as smf
 
     ids = smf.wei_identities()
     return {"wei2019.md": smf.wei_markdown(ids)}, [i.name for i in ids if not i.holds]
 
 
 def _register_derivation() -> None:
-    from ..symbolic.render import register_derivation
+    from bnproof.symbolic.render import register_derivation
 
     register_derivation("wei2019", render_derivation)
 

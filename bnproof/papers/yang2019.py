@@ -21,10 +21,12 @@ import math
 
 import numpy as np
 
-from .. import meanfield as mf
-from ..claims import INCONCLUSIVE, REFUTED, VERIFIED, Claim, Outcome, Param, RunConfig, register
-from ..errors import BadInput
-from ..stats import mean_ci
+from bnproof.analysis.stats import mean_ci
+from bnproof.claims import Claim, register
+from bnproof.core.errors import BadInput
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.models import meanfield as mf
 
 __all__ = ["CITATION", "parse_sizes", "check_bsb1", "check_explosion", "theory_rate",
            "render_derivation"]
@@ -79,7 +81,7 @@ def _common(claim: Claim, config: RunConfig, min_batch: int) -> dict:
 
 
 def _networks(config: RunConfig, p: dict, act: str, center: bool, backward: bool, label: str):
-    from ..bn_backprop import batch_bn_gradients
+    from bnproof.models.bn_backprop import batch_bn_gradients
 
     runs = []
     for i in range(p["seeds"]):
@@ -351,14 +353,14 @@ EXPLOSION = register(Claim(
 
 def render_derivation() -> tuple[dict[str, str], list[str]]:
     """``derivations/yang2019.md`` (run by ``bnproof derive``)."""
-    from ..symbolic import meanfield as smf
+    from bnproof.symbolic import meanfield as smf
 
     ids = smf.yang_identities()
     return {"yang2019.md": smf.yang_markdown(ids)}, [i.name for i in ids if not i.holds]
 
 
 def _register_derivation() -> None:
-    from ..symbolic.render import register_derivation
+    from bnproof.symbolic.render import register_derivation
 
     register_derivation("yang2019", render_derivation)
 

@@ -33,7 +33,16 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .bn_linear import LOSSES, Identity, _generic_weight, _vanishes, ell, gamma, loss_expr, weight_expr
+from bnproof.symbolic.bn_linear import (
+    LOSSES,
+    Identity,
+    _generic_weight,
+    _vanishes,
+    ell,
+    gamma,
+    loss_expr,
+    weight_expr,
+)
 
 __all__ = [
     "POOLINGS",

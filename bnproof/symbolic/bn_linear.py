@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .identity import Identity
+from bnproof.symbolic.identity import Identity
 
 __all__ = [
     "LOSSES",

@@ -37,7 +37,16 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .bn_linear import LOSSES, Identity, _template_grad_z, _vanishes, gamma, u, weight_expr, loss_expr
+from bnproof.symbolic.bn_linear import (
+    LOSSES,
+    Identity,
+    _template_grad_z,
+    _vanishes,
+    gamma,
+    loss_expr,
+    u,
+    weight_expr,
+)
 
 __all__ = [
     "DeviationProgram",
@@ -269,8 +278,8 @@ def prove_cnn_deviation(n_: int = 2, P_: int = 2, pooling: str = "average") -> l
     z_ip = a y_i + σ r̂_ip with r̂ ⊥ ỹ (ỹ_ip = y_i) built in; generic weights λ_i = λ_0(1+σψ̂_i);
     exact reduction modulo s² = mean z².  Also: the control with Ψ̂'s δ̄ term dropped is rejected.
     """
-    from .bn_cnn import _template_grad_z as cnn_template
-    from .bn_cnn import pool_factor
+    from bnproof.symbolic.bn_cnn import _template_grad_z as cnn_template
+    from bnproof.symbolic.bn_cnn import pool_factor
 
     c_ = pool_factor(pooling, sp.Integer(P_))
     ok = ok_ctrl = True

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .identity import Identity
+from bnproof.symbolic.identity import Identity
 
 __all__ = ["Identity", "all_identities", "render"]
 
@@ -121,7 +121,7 @@ def hand_gradient_vs_mpmath(c_numpy: float = 0.5) -> Identity:
     import mpmath
     import numpy as np
 
-    from ..papers import ergen2022_net as en
+    from bnproof.models import ergen_net as en
 
     X, y, W, gamma, alpha, v = _instance()
     beta, c = 0.1, 0.5

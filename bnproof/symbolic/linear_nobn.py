@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
-from .bn_linear import LOSSES, Identity, loss_expr, weight_expr
+from bnproof.symbolic.bn_linear import LOSSES, Identity, loss_expr, weight_expr
 
 __all__ = [
     "LOSSES",

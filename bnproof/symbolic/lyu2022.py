@@ -233,7 +233,7 @@ def check_sphere_toy_hessian(alpha=sp.Rational(1, 2)) -> float:
     """Largest gap between the hand-written closed-form T1 Hessian and SymPy's, at a few points."""
     import numpy as np
 
-    from ..scale_invariant import SphereToy
+    from bnproof.models.scale_invariant import SphereToy
 
     r2 = sum(x * x for x in W)
     L = sp.Rational(1, 2) * (1 + alpha * W[0] ** 2 / r2) * W[2] ** 2 / r2

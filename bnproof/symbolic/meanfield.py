@@ -12,7 +12,7 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from .identity import Identity
+from bnproof.symbolic.identity import Identity
 
 __all__ = ["Identity", "J_expr", "relu_rate_expr", "wei_bound_expr", "yang_identities", "wei_identities",
            "yang_markdown", "wei_markdown"]
@@ -117,7 +117,7 @@ def yang_identities() -> list[Identity]:
     out.append(Identity("bn_jacobian", r"\partial_z\big(\sqrt B\,Gz/\|Gz\|\big) = \frac{\sqrt B}{\|Gz\|}(I - \hat n\hat n^\top)G",
                         bool(err < 1e-30), "SymPy diff (B = 4, scalar symbols), exact; mpmath FD (h = 1e-20, 80 digits) < 1e-30"))
     # the NumPy evaluators are the derived expressions
-    from .. import meanfield as mf
+    from bnproof.models import meanfield as mf
 
     fl = sp.lambdify(B, lam, "mpmath")
     fJ = sp.lambdify(c, J, "mpmath")
@@ -168,7 +168,7 @@ def wei_identities() -> list[Identity]:
         pos = all(fd(mpmath.mpf(gg), 2, 0.5, 100) > 0 for gg in (0.1, 0.5, 1, 2, 4, 10))
     out.append(Identity("bound_increasing_in_gamma", r"\partial_\gamma \textstyle\sum_l f_l > 0\ (\sigma_w^2 = 2,\ \sigma_b^2 = \tfrac12)",
                         bool(pos), "SymPy diff, mpmath sign at 6 values of γ"))
-    from .. import meanfield as mf
+    from bnproof.models import meanfield as mf
 
     o = mf.wei_order_parameters(4, 2.0, 0.5, 1.3, True)
     num = mf.wei_fim_bound(o, [100] * 4 + [1], "hat", biases=False)["bound"]

@@ -11,10 +11,9 @@ from typing import Callable
 
 import sympy as sp
 
-from . import bn_cnn
-from . import bn_linear as bl
-from . import deviation as dv
-from . import linear_nobn
+from bnproof.symbolic import bn_cnn, linear_nobn
+from bnproof.symbolic import bn_linear as bl
+from bnproof.symbolic import deviation as dv
 
 __all__ = ["cao2023_markdown", "cao2023_latex", "cnn_markdown", "cnn_latex", "nobn_markdown", "deviation_markdown",
            "render_all",
@@ -386,7 +385,7 @@ def write_or_check(out_dir: Path, check: bool) -> tuple[list[str], list[str]]:
 
     Returns (files that drifted, identities that failed to hold).
     """
-    from ..claims import registry
+    from bnproof.claims import registry
 
     registry()  # importing the paper modules registers their derivations
     ids = _identities(False)

@@ -1,0 +1,32 @@
+"""Least-squares slopes: growth and decay exponents measured across depth, width or time.
+
+``slope`` is ordinary least squares of y on x; ``loglog_slope`` the exponent a of y ∝ x^a;
+``log_slope`` the rate r of y ∝ e^{r x} (so e^r is a per-layer factor).  Each takes the last
+axis of ``y`` as the x axis, so one call fits every seed or replicate at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = ["slope", "loglog_slope", "log_slope"]
+
+
+def slope(x: ArrayLike, y: ArrayLike) -> np.ndarray | float:
+    """OLS slope of ``y`` against ``x`` along y's last axis (a float for one-dimensional y)."""
+    xa = np.asarray(x, float)
+    ya = np.asarray(y, float)
+    xc = xa - xa.mean()
+    out = (ya - ya.mean(axis=-1, keepdims=True)) @ xc / (xc @ xc)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def loglog_slope(x: ArrayLike, y: ArrayLike) -> np.ndarray | float:
+    """Exponent a of y ∝ x^a: the slope of ln y against ln x."""
+    return slope(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)))
+
+
+def log_slope(x: ArrayLike, y: ArrayLike) -> np.ndarray | float:
+    """Rate r of y ∝ e^{r x}: the slope of ln y against x."""
+    return slope(x, np.log(np.asarray(y, float)))

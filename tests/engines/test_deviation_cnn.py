@@ -1,0 +1,143 @@
+"""The CNN deviation engine (bnproof.deviation_cnn) against the multiprecision CNN engine, and controls.
+
+The instance is the default one of ``cao2023.cnn.*`` (its generator, its parameter defaults).
+"""
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+from bnproof.claims import get_claim
+from bnproof.core.precision import get_context
+from bnproof.engines import deviation as D
+from bnproof.engines import deviation_cnn as C
+from bnproof.engines.audit import agreeing_digits
+from bnproof.papers.cao2023_cnn import gaussian_patch_instance, simulate
+from bnproof.symbolic import deviation as dv
+
+CLAIM = get_claim("cao2023.cnn.patchwise-uniform")
+XVAL_T = 10_000
+CPS = [10, 100, 1000, 3000, XVAL_T]
+
+
+def _default(key):
+    if key in CLAIM.defaults:
+        return CLAIM.defaults[key]
+    return next(p.default for p in CLAIM.params if p.name == key)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return gaussian_patch_instance(0, _default("n"), _default("P"), _default("d"), _default("w0_scale"))
+
+
+def _setup(data, loss=None, pooling="average", eta=None):
+    loss, eta = loss or _default("loss"), eta or _default("eta")
+    return C.problem_from_patches(data.X, data.y, eta, loss, pooling), C.initial_state(data.X, data.y, data.w0)
+
+
+# --- the program is the proved one -------------------------------------------------------------
+
+
+def test_program_rests_on_proved_identities():
+    assert dv.prove_cnn_gamma_step().holds
+    # the average-pooling form is in dv.all_identities (tests/test_symbolic_deviation.py); sum pooling here
+    assert all(i.holds for i in dv.prove_cnn_deviation(2, 2, "sum"))
+    for loss in ("exp", "logistic"):
+        prog = C.cnn_program(loss)
+        # h·(-(γcλ_0/n)σ) is exactly cnn_grad_template
+        back = -(dv.gamma * C.cc * dv.lam0 / C.nn) * dv.sigma * prog.h
+        assert sp_zero(back - dv.cnn_grad_template(dv.yj, dv.psih, dv.dh, C.Psih, C.cc, dv.s, C.nn))
+        src = C.kernel_source(loss)
+        assert "advance_cnn" in src and "cache=True" in src
+
+
+def sp_zero(expr):
+    import sympy as sp
+    return sp.cancel(sp.expand(expr)) == 0
+
+
+def test_unknown_pooling_or_loss_is_an_error(data):
+    with pytest.raises(ValueError):
+        C.problem_from_patches(data.X, data.y, "0.1", "exp", "max")
+    with pytest.raises(ValueError):
+        C.problem_from_patches(data.X, data.y, "0.1", "hinge", "average")
+
+
+# --- cross-validation against the multiprecision engine -------------------------------------------
+
+
+@pytest.mark.parametrize("loss,pooling", [("exp", "average"), ("exp", "sum"), ("logistic", "average")])
+def test_ten_digits_of_the_patch_gap_against_multiprecision(data, loss, pooling):
+    prob, st = _setup(data, loss, pooling)
+    mp, _ = simulate(data, loss=loss, eta=_default("eta"), steps=XVAL_T, pooling=pooling,
+                     ctx=get_context("flint", _default("dps")), checkpoints=CPS)
+    for variant in C.CNN_VARIANTS:
+        tr = C.run_deviation_cnn(prob, st, XVAL_T, variant=variant, checkpoints=CPS)
+        assert tr.t == mp.t
+        for key in ("gap", "sample_gap"):
+            digits = agreeing_digits(tr.values[key], mp.values[key], cap=30)
+            assert min(digits) >= 10, (variant, key, digits)
+        assert min(agreeing_digits(tr.values["gamma"], mp.values["gamma"], cap=30)) >= 12
+        assert min(agreeing_digits(tr.values["loss"], mp.values["loss"], cap=30)) >= 12
+
+
+@pytest.mark.parametrize("pooling", ["average", "sum"])
+def test_numpy_reference_and_numba_kernel_agree(data, pooling):
+    prob, st = _setup(data, pooling=pooling)
+    trs = [C.run_deviation_cnn(prob, st, 3000, variant=v, checkpoints=[100, 1000, 3000]) for v in C.CNN_VARIANTS]
+    assert min(agreeing_digits(trs[0].values["gap"], trs[1].values["gap"], cap=16)) >= 11
+
+
+# --- negative controls ------------------------------------------------------------------------------
+
+
+def test_naive_float64_stalls_while_the_deviation_engine_goes_far_below(data):
+    cps = [10_000, 30_000]
+    naive, _ = simulate(data, loss=_default("loss"), eta=_default("eta"), steps=cps[-1],
+                        ctx=get_context("float64", 16), checkpoints=cps)
+    prob, st = _setup(data)
+    dev = C.run_deviation_cnn(prob, st, cps[-1], variant="numba", checkpoints=cps)
+    floor = [float(v) for v in naive.values["gap"]]
+    assert floor[-1] > 1e-16 and floor[-1] >= 0.5 * floor[0]  # stalled: float64 noise, not a rate
+    assert dev.log10["gap"][-1] < math.log10(floor[-1]) - 10  # the deviation engine keeps converging
+    assert dev.log10["gap"][-1] < dev.log10["gap"][0] - 5
+
+
+def test_without_the_fold_the_gap_stalls(data):
+    prob, st = _setup(data)
+    cps = [10_000, 100_000]
+    folded = C.run_deviation_cnn(prob, st, cps[-1], variant="numba", checkpoints=cps)
+    drift = C.run_deviation_cnn(prob, st, cps[-1], variant="numba", checkpoints=cps, fold=False)
+    assert drift.log10["gap"][-1] > -17  # rounding drift off ỹ⊥ floors the gap near float64 precision
+    assert folded.log10["gap"][-1] < drift.log10["gap"][-1] - 10
+
+
+# --- scaled representation, fallback ------------------------------------------------------------------
+
+
+def test_scaled_state_below_float64_underflow(data):
+    """r shrunk by 2^-2000 (gap ~1e-600): observables keep their magnitude, both variants agree and converge."""
+    prob, st = _setup(data)
+    st = C.run_deviation_cnn(prob, st, 1000, variant="numba", checkpoints=[1000]).final_state
+    before = C.observe(prob, st)
+    st.ints[0] -= 2000
+    after = C.observe(prob, st)
+    shift = float(mpmath.log10(after["gap"]) - mpmath.log10(before["gap"]))
+    assert abs(shift - (-2000 * math.log10(2))) < 0.01 and after["gap"] < mpmath.mpf("1e-300")
+    trs = [C.run_deviation_cnn(prob, st, 500, variant=v, checkpoints=[0, 500]) for v in C.CNN_VARIANTS]
+    assert min(agreeing_digits(trs[0].values["gap"], trs[1].values["gap"], cap=16)) >= 11
+    assert trs[1].log10["gap"][-1] < trs[1].log10["gap"][0]
+    assert np.all(np.isfinite(trs[1].final_state.rh))
+
+
+def test_numba_unusable_falls_back_to_numpy(data, monkeypatch):
+    prob, st = _setup(data)
+    monkeypatch.setattr(D, "numba_available", lambda: False)
+    monkeypatch.setattr(C, "_NUMBA_OK", {})
+    tr = C.run_deviation_cnn(prob, st, 50, variant="numba", checkpoints=[50])
+    assert tr.ctx_name == "deviation-cnn-numpy"
+    ref = C.run_deviation_cnn(prob, st, 50, variant="numpy", checkpoints=[50])
+    assert tr.values["gap"] == ref.values["gap"]

@@ -1,0 +1,133 @@
+"""Shared BN-at-init forward passes (bnproof.bn_init): the exact-in-law Gram chain, observables, bad input."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bnproof.core.errors import BadInput
+from bnproof.models import bn_init as bi
+from bnproof.strategies.bn_init import (
+    batches,
+    components,
+    generic_batches,
+    low_rank_batches,
+    near_degenerate_batches,
+)
+
+
+def _R(X):
+    return bi.gram_factor(X.T @ X)
+
+
+def test_gram_chain_step_equals_explicit_weights_exactly():
+    """W H = (W Q) R: one layer of the chain with G = W Q reproduces the explicit layer's Gram matrix."""
+    rng = np.random.default_rng(1)
+    d, n = 40, 5
+    for comp in (bi.Components(True, False, "relu"), bi.Components(False, True, "linear"),
+                 bi.Components(True, True, "relu"), bi.Components(False, False, "linear")):
+        X = rng.standard_normal((d, n))
+        H0 = X / np.linalg.norm(X)
+        W = rng.standard_normal((d, d)) / math.sqrt(d)
+        H1 = bi.forward(X, 1, comp, rng, weights=[W])[1]
+        Q, R = np.linalg.qr(H0)
+        H1_chain = bi.bn_layer(((W @ Q) @ R)[None], comp)[0]
+        H1_chain /= np.linalg.norm(H1_chain)
+        np.testing.assert_allclose(H1_chain.T @ H1_chain, H1.T @ H1, atol=1e-13)
+
+
+def test_gram_chain_matches_explicit_forward_in_law():
+    """Mean V after 3 RS layers: chain (exact in law) vs explicit weights, within 5 standard errors."""
+    rng = np.random.default_rng(2)
+    d, n, k = 24, 4, 300
+    comp = bi.Components(False, True, "linear")
+    X = bi.gaussian_batch(rng, d, n, 0.9)
+    explicit = [bi.orthogonality_gap(bi.forward(X, 3, comp, rng)[3]) for _ in range(k)]
+    chain = bi.gram_chain(np.repeat(_R(X)[None], k, 0), 3, d, comp, rng, lambda R: {"V": bi.orthogonality_gap(R)})["V"][3]
+    se = math.hypot(np.std(explicit), np.std(chain)) / math.sqrt(k)
+    assert abs(np.mean(explicit) - np.mean(chain)) < 5 * se
+
+
+@settings(max_examples=25, deadline=None)
+@given(X=batches(), comp=components())
+def test_layer_keeps_unit_frobenius_and_finite(X, comp):
+    Hs = bi.forward(X, 2, comp, np.random.default_rng(0))
+    for H in Hs:
+        assert np.all(np.isfinite(H))
+        assert abs(np.linalg.norm(H) - 1) < 1e-12 or np.linalg.norm(H) == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(X=generic_batches(n=st.integers(2, 6), d=st.integers(8, 24)))
+def test_rescaling_rows_have_equal_norm(X):
+    """RS-only BN: every row of BN(WH)/√d has norm 1/√d, so ‖H‖_F = 1 before any renormalization."""
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((X.shape[0], X.shape[0])) @ X
+    H = bi.bn_layer(Z, bi.Components(False, True, "linear"))
+    np.testing.assert_allclose(np.linalg.norm(H, axis=1), 1 / math.sqrt(X.shape[0]), rtol=1e-12)
+    assert abs(np.linalg.norm(H) - 1) < 1e-12
+
+
+@settings(max_examples=25, deadline=None)
+@given(X=batches())
+def test_observables_agree_with_direct_formulas(X):
+    H = X / np.linalg.norm(X)
+    R = _R(X)
+    n = X.shape[1]
+    direct = np.linalg.norm(H.T @ H - np.eye(n) / n)
+    assert abs(bi.orthogonality_gap(R[None])[0] - direct) < 1e-9
+    assert abs(bi.orthogonality_gap(H[None])[0] - direct) < 1e-12
+    s = np.zeros(n)
+    s[: min(X.shape)] = np.linalg.svd(H, compute_uv=False)  # σ_n = 0 when d < n
+    assert abs(bi.lyapunov(R[None])[0] - (1 / n - s[-1] ** 2)) < 1e-9
+
+
+@settings(max_examples=10, deadline=None)
+@given(Xr=low_rank_batches(n=6, d=10), Xd=near_degenerate_batches(n=4, d=16))
+def test_low_rank_and_near_degenerate_strategies_deliver_what_they_say(Xr, Xd):
+    assert np.linalg.matrix_rank(Xr) < 6
+    C = Xd.T @ Xd
+    cos = C / np.sqrt(np.outer(np.diag(C), np.diag(C)))
+    assert cos.min() > 0.99
+
+
+def test_soft_rank_and_odd_point_stats_on_known_batches():
+    e = np.eye(5)
+    assert bi.soft_rank(e[None], 0.01)[0] == 5
+    rank1 = np.outer(np.ones(5), np.arange(1, 6.0))
+    assert bi.soft_rank(rank1[None], 0.01)[0] == 1
+    # 3 identical points (e1) and an odd point 3·e2: cos 0, within 1, ratio 3
+    H = np.zeros((4, 4))
+    H[0, :3] = 1.0
+    H[1, 3] = 3.0
+    st_ = bi.odd_point_stats(H[None])
+    assert st_["cos_odd"][0] == 0 and st_["cos_within"][0] == pytest.approx(1) and st_["norm_ratio"][0] == pytest.approx(3)
+
+
+@pytest.mark.parametrize("bad", [np.ones((4, 1)), np.zeros((3, 3)), np.array([[1.0, np.nan], [1, 1]]), np.ones(3)])
+def test_bad_batches_raise_bad_input(bad):
+    with pytest.raises(BadInput):
+        bi.forward(bad, 1, bi.Components(), np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("args", [(1, 8, 1), (4, 0, 1), (4, 8, 0)])
+def test_bad_sizes_raise_bad_input(args):
+    with pytest.raises(BadInput):
+        bi.validate_sizes(*args)
+
+
+def test_unknown_nonlinearity_is_bad_input():
+    with pytest.raises(BadInput):
+        bi.Components(nonlinearity="tanh")
+
+
+def test_gram_chain_rejects_zero_column_and_nan():
+    X = np.random.default_rng(0).standard_normal((8, 3))
+    X[:, 1] = 0
+    obs = lambda R: {"V": bi.orthogonality_gap(R)}  # noqa: E731
+    with pytest.raises(BadInput, match="column 1 is zero"):
+        bi.gram_chain(bi.gram_factor(X.T @ X), 2, 8, bi.Components(), np.random.default_rng(0), obs)
+    with pytest.raises(BadInput):
+        bi.gram_chain(np.full((3, 3), np.nan), 2, 8, bi.Components(), np.random.default_rng(0), obs)

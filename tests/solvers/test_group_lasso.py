@@ -1,0 +1,102 @@
+"""The group-lasso convex program (bnproof.convex): reduction, pattern enumeration, solve, sparsify."""
+
+import itertools
+import math
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from bnproof.solvers import group_lasso as cv
+from bnproof.strategies.ergen2022 import regression_data
+
+
+def _instance(seed, n, d):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, d)), rng.standard_normal(n)
+
+
+def test_whitening_reduction():
+    X, _ = _instance(0, 10, 3)
+    wh = cv.whiten(X, 1 / math.sqrt(10))
+    Xc = X - X.mean(axis=0)
+    assert wh.r == 3
+    assert np.allclose(wh.U.T @ wh.U, np.eye(3)) and np.allclose(wh.U.T @ np.ones(10), 0)
+    assert np.allclose(Xc, wh.U @ np.diag(wh.sigma) @ wh.V.T)
+    # isometric shift: Ũ has orthonormal columns; shift one: it does not
+    assert np.allclose(wh.Ut.T @ wh.Ut, np.eye(4))
+    assert not np.allclose(cv.whiten(X, 1.0).Ut.T @ cv.whiten(X, 1.0).Ut, np.eye(4))
+    with pytest.raises(ValueError):
+        cv.shift_constant("half", 4)
+
+
+@pytest.mark.parametrize("n,d", [(12, 2), (9, 3), (6, 10)])
+def test_exact_patterns_reach_the_cell_count_and_contain_every_sample(n, d):
+    X, _ = _instance(1, n, d)
+    A = cv.whiten(X, 1 / math.sqrt(n)).Ut
+    D, general = cv.exact_patterns(A)
+    k = A.shape[1]
+    assert general
+    assert D.shape[1] == cv.pattern_count_bound(n, k)  # generic data: every cell is there
+    S = cv.sampled_patterns(A, 20000, np.random.default_rng(0))
+    assert cv.merge_patterns(D, S).shape[1] == D.shape[1]  # no sampled pattern is missing
+
+
+def test_n_le_d_gives_all_patterns():
+    X, _ = _instance(2, 6, 10)
+    D, _ = cv.exact_patterns(cv.whiten(X, 1 / math.sqrt(6)).Ut)
+    assert D.shape[1] == 2 ** 6
+    assert {tuple(c) for c in D.T} == set(itertools.product((0, 1), repeat=6))
+
+
+def test_solve_n12_d2_under_two_seconds_and_matches_numpy_objective():
+    X, y = _instance(0, 12, 2)
+    A = cv.whiten(X, 1 / math.sqrt(12)).Ut
+    D, _ = cv.exact_patterns(A)
+    cv.solve(A, y, D[:, :4], 0.05)  # warm the cvxpy import
+    t0 = time.perf_counter()
+    sol = cv.solve(A, y, D, 0.05)
+    assert time.perf_counter() - t0 < 2.0
+    assert sol.ok and sol.solver_tol <= 1e-8 and sol.max_violation < 1e-8
+    assert sol.value == pytest.approx(cv.group_objective(A, y, sol.D, sol.Q, sol.R, 0.05), rel=1e-9)
+    assert sol.value == pytest.approx(0.989728, abs=1e-6)  # reference notes §6.0, same instance
+
+
+def test_sparsify_keeps_the_value_and_is_sparse():
+    X, y = _instance(0, 12, 2)
+    A = cv.whiten(X, 1 / math.sqrt(12)).Ut
+    D, _ = cv.exact_patterns(A)
+    sol = cv.solve(A, y, D, 0.05)
+    sp = cv.sparsify(A, y, sol, 0.05)
+    assert sp.m <= 13  # Carathéodory: at most n + 1
+    assert sp.value == pytest.approx(sol.value, rel=1e-6)
+    assert np.all((2 * sp.patterns - 1) * (A @ sp.blocks) >= -1e-12)
+
+
+def test_subset_of_patterns_is_an_upper_bound():
+    X, y = _instance(3, 10, 2)
+    A = cv.whiten(X, 1 / math.sqrt(10)).Ut
+    D, _ = cv.exact_patterns(A)
+    full = cv.solve(A, y, D, 0.1).value
+    part = cv.solve(A, y, D[:, ::3], 0.1).value
+    assert part >= full - 1e-7
+
+
+def test_solver_failure_is_a_status_not_an_exception():
+    X, y = _instance(0, 6, 2)
+    A = cv.whiten(X, 1 / math.sqrt(6)).Ut
+    D, _ = cv.exact_patterns(A)
+    sol = cv.solve(A, y, D, 0.1, tols=())  # no tolerance tried: nothing solved
+    assert not sol.ok and sol.status == "solver_error" and sol.value is None
+
+
+@settings(max_examples=8, deadline=None)
+@given(regression_data(n=(3, 7), d=(1, 3)))
+def test_exact_patterns_complete_on_random_data(ds):
+    A = cv.whiten(ds.X, 1 / math.sqrt(ds.n)).Ut
+    D, general = cv.exact_patterns(A)
+    if general:
+        S = cv.sampled_patterns(A, 4000, np.random.default_rng(0))
+        assert cv.merge_patterns(D, S).shape[1] == D.shape[1]
+        assert D.shape[1] <= cv.pattern_count_bound(ds.n, A.shape[1])
