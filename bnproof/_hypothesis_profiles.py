@@ -1,27 +1,39 @@
 """Hypothesis settings profiles for bnproof's property tests (the ``hypothesis`` entry point).
 
-Hypothesis calls :func:`register_profiles` on ``import hypothesis`` when bnproof is installed.
-It lives in its own module, importing nothing of bnproof, because the entry point runs *while*
-``hypothesis`` is being imported: were it in :mod:`bnproof.strategies` (which imports
-hypothesis), ``import bnproof.strategies`` before ``import hypothesis`` would re-enter the
-half-initialised module and fail.
+Hypothesis calls :func:`register_profiles` on ``import hypothesis`` when bnproof is installed
+(``[project.entry-points.hypothesis]`` in pyproject.toml).  The profiles carry a ``bnproof-``
+prefix because the entry point runs in every environment bnproof is installed in: a profile
+named ``ci`` would replace Hypothesis' built-in ``ci`` profile (active whenever the ``CI``
+variable is set) and a user's own ``ci``/``dev`` profiles.
+
+The module imports nothing at import time (not even bnproof's own modules): the entry point
+runs *while* ``hypothesis`` is being imported, so importing hypothesis here at module level
+would re-enter the half-initialised package when ``import bnproof.strategies`` comes first.
 """
 
 from __future__ import annotations
 
-__all__ = ["register_profiles"]
+__all__ = ["PROFILES", "register_profiles"]
+
+# name -> settings; select one with settings.load_profile(name) (our conftest.py reads
+# HYPOTHESIS_PROFILE, default "bnproof-ci").
+PROFILES: dict[str, dict] = {
+    "bnproof-ci": dict(deadline=None, max_examples=25, derandomize=True, print_blob=True),
+    "bnproof-dev": dict(deadline=None, max_examples=10),
+    "bnproof-thorough": dict(deadline=None, max_examples=200),
+}
 
 
 def register_profiles() -> None:
-    """Register the settings profiles ``ci``, ``dev`` and ``thorough``; load none of them.
+    """Register the settings profiles of :data:`PROFILES`; load none of them.
 
     Idempotent: registering again overwrites each profile with identical settings.  (Hypothesis
-    itself re-applies a profile that is *already active* when it is re-registered; this hook never
-    changes which profile is active.)  Select one with ``settings.load_profile(name)`` -- the
-    test suite's ``conftest.py`` reads ``HYPOTHESIS_PROFILE`` (default ``ci``).
+    re-applies a profile that is *already active* when it is re-registered; with identical
+    settings that changes nothing.)
     """
+    # Imported here, not at module level: this runs during `import hypothesis` (see above), when
+    # `hypothesis.settings` already exists but the package is not finished importing.
     from hypothesis import settings
 
-    settings.register_profile("ci", deadline=None, max_examples=25, derandomize=True, print_blob=True)
-    settings.register_profile("dev", deadline=None, max_examples=10)
-    settings.register_profile("thorough", deadline=None, max_examples=200)
+    for name, options in PROFILES.items():
+        settings.register_profile(name, **options)

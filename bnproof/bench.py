@@ -6,10 +6,11 @@ Measured on one BN-linear-model instance (n samples, d dimensions), all engines 
 * ``gap_digits``: significant digits of the margin gap after ``gap_steps`` steps that agree
   with a python-flint reference at 2·dps + 10 digits (the same trajectory).
 
-``plain mpmath`` is :func:`bnproof.baselines.plain_mpmath_gd`, the naive d-dimensional update;
-the ``n-dim recursion`` rows are the engine (``bnproof.codegen`` kernels on the exact
-z-recursion) in one arithmetic context; the ``deviation`` rows are :mod:`bnproof.deviation`
-(cancellation-free form, float64) in NumPy, numba, and numba with a double-double state.
+``plain mpmath`` is :func:`bnproof.engines.baseline.plain_mpmath_gd`, the naive d-dimensional
+update; the ``n-dim recursion`` rows are :func:`bnproof.engines.bn_linear.simulate` (the
+:mod:`bnproof.kernels.codegen` kernels on the exact z-recursion) in one arithmetic context; the
+``deviation`` rows are :mod:`bnproof.engines.deviation` (cancellation-free form, float64) in
+NumPy, numba, and numba with a double-double state.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import mpmath
 
 from bnproof.core.data import gaussian_instance
 from bnproof.core.precision import get_context
+from bnproof.engines import deviation as dev
 from bnproof.engines.audit import agreeing_digits
 from bnproof.engines.baseline import plain_mpmath_gd
+from bnproof.engines.bn_linear import simulate
 
 __all__ = ["engine_table", "time_engine", "time_plain_mpmath", "time_deviation"]
 
@@ -40,8 +43,6 @@ def _timed(run, seconds: float, start: int, cap: int) -> float:
 
 def time_engine(ctx_name: str, *, n: int, d: int, dps: int, seconds: float, seed: int = 0) -> float:
     """Steps/s of the compiled z-recursion in one context (time-boxed, at least 200 steps)."""
-    from bnproof.papers.cao2023 import simulate
-
     data = gaussian_instance(seed, n, d, 1.5)
     ctx = get_context(ctx_name, dps)
 
@@ -63,8 +64,6 @@ def time_plain_mpmath(*, n: int, d: int, dps: int, seconds: float, seed: int = 0
 
 def time_deviation(variant: str, *, n: int, d: int, seconds: float, seed: int = 0) -> float:
     """Steps/s of the deviation engine (kernel time only; compilation is excluded by a warm-up)."""
-    from bnproof.engines import deviation as dev
-
     data = gaussian_instance(seed, n, d, 1.5)
     prob = dev.problem_from_data(data.X, data.y, _ETA, "exp")
     st = dev.initial_state(data.X, data.y, data.w0)
@@ -86,9 +85,6 @@ def _plain_gap(data, steps: int, dps: int) -> str:
 
 def _gaps(data, steps: int, dps: int) -> dict[str, str]:
     """The gap after ``steps`` steps from every engine, keyed by engine kind."""
-    from bnproof.engines import deviation as dev
-    from bnproof.papers.cao2023 import simulate
-
     out = {"plain": _plain_gap(data, steps, dps)}
     for name in ("flint", "mpmath", "float64"):
         traj, _ = simulate(data, loss="exp", eta=_ETA, steps=steps, ctx=get_context(name, dps), checkpoints=[steps])

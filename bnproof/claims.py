@@ -8,6 +8,7 @@ JSON record (:mod:`bnproof.core.records`).
 
 from __future__ import annotations
 
+import importlib
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -16,7 +17,7 @@ from bnproof.core.errors import BadInput, NumericalFailure
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import INCONCLUSIVE, Outcome, make_record
 
-__all__ = ["Claim", "register", "registry", "get_claim", "resolve", "run_claim"]
+__all__ = ["PAPERS", "Claim", "register", "registry", "get_claim", "resolve", "run_claim"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Claim:
         return {
             "id": self.id, "paper": self.paper, "citation": self.citation,
             "summary": self.summary, "statement": self.statement,
-            "confidence": self.confidence, "assumptions": list(self.assumptions),
+            "confidence": self.confidence, "source": self.source, "assumptions": list(self.assumptions),
             "takes_data": self.takes_data, "data_kind": self.data_kind, "targets": self.targets,
             "defaults": dict(self.defaults),
             "params": {p.name: p.to_dict() for p in self.params},
@@ -70,8 +71,15 @@ def register(claim: Claim) -> Claim:
     return claim
 
 
+# The paper packages, by key: importing one registers its claims.  An explicit list, not a scan
+# of the folder: what `bnproof list` shows is decided here, and a stray module cannot register.
+PAPERS = ("cao2023", "daneshmand2020", "daneshmand2021", "ergen2022", "karakida2019", "lyu2022", "nachum2024",
+          "wei2019", "yang2019")
+
+
 def _load_papers() -> None:
-    from bnproof import papers  # noqa: F401  (importing registers the claims)
+    for key in PAPERS:
+        importlib.import_module(f"bnproof.papers.{key}")
 
 
 def registry() -> dict[str, Claim]:

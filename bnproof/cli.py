@@ -1,6 +1,6 @@
 """The ``bnproof`` command line (typer): list, check, derive, report, bench.
 
-Contract (DESIGN.md): exit 0 all verified, 1 any refuted, 3 none refuted but some
+Contract (docs/records.md and the README): exit 0 all verified, 1 any refuted, 3 none refuted but some
 inconclusive or inapplicable, 2 bad input or usage -- always a one-line message on stderr,
 never a traceback.  ``--json`` prints exactly one JSON document on stdout.
 """
@@ -11,11 +11,17 @@ import json
 import os
 import sys
 import tempfile
+from collections import Counter
 from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Iterator, List, Optional
 
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
 try:  # typer >= 0.2x vendors click as typer._click; older releases use click itself
     from typer._click import exceptions as _cx
@@ -31,6 +37,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
                   help="Check theorems about batch normalization, symbolically and at high precision.")
 
 DEFAULT_OUT = Path("bnproof-out")
+VERDICT_COLOURS = {"verified": "green", "refuted": "red", "inconclusive": "yellow", "inapplicable": "blue"}
 
 
 def _parse_params(items: List[str]) -> dict[str, str]:
@@ -74,8 +81,6 @@ def _progress(enabled: bool) -> Iterator:
     if not enabled:
         yield None
         return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
     tasks: dict[str, int] = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
                   TimeRemainingColumn(), transient=True, console=_stderr_console()) as bar:
@@ -88,19 +93,13 @@ def _progress(enabled: bool) -> Iterator:
 
 
 def _stderr_console():
-    from rich.console import Console
-
     return Console(stderr=True)
 
 
 def _print_record(rec: dict) -> None:
     """Human-readable record: verdict, reason, then the paper's value next to the measured one."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
     console = Console(highlight=False)
-    colour = {"verified": "green", "refuted": "red", "inconclusive": "yellow", "inapplicable": "blue"}[rec["verdict"]]
+    colour = VERDICT_COLOURS[rec["verdict"]]
     console.print(f"[bold]{rec['claim']}[/bold]  [{colour}]{rec['verdict'].upper()}[/{colour}]")
     console.print(f"  {escape(rec['reason'])}")
     expected, measured = rec["expected"], rec["measured"]
@@ -124,12 +123,7 @@ def _print_record(rec: dict) -> None:
 
 def _print_summary(records: list[dict]) -> None:
     """One line per claim (verdict, confidence, time) and the totals, after a multi-claim run."""
-    from collections import Counter
-
-    from rich.console import Console
-    from rich.table import Table
-
-    colour = {"verified": "green", "refuted": "red", "inconclusive": "yellow", "inapplicable": "blue"}
+    colour = VERDICT_COLOURS
     table = Table(title="summary", show_header=True, header_style="bold", box=None, padding=(0, 2, 0, 0))
     for column in ("claim", "verdict", "confidence", "time"):
         table.add_column(column)
@@ -150,8 +144,6 @@ def _is_scalar(value) -> bool:
 
 def _cell(value) -> str:
     """Short text for a table cell: long decimal strings to 6 significant digits, lists summarised."""
-    from decimal import Decimal, InvalidOperation
-
     if isinstance(value, list):
         if all(isinstance(v, str) for v in value) and value:
             return f"[{', '.join(_cell(v) for v in value[:3])}{', …' if len(value) > 3 else ''}] ({len(value)})"
@@ -191,7 +183,7 @@ def check(
     quick: bool = typer.Option(False, "--quick", help="short runs (smoke test)"),
 ) -> None:
     """Check claims and print the paper's statement next to the measured values."""
-    from bnproof.core.data import load_npz
+    from bnproof.core.data import load_npz  # lazily: NumPy stays out of `bnproof list`
 
     chosen = resolve(claims or [], all_claims=all_claims or not claims)
     if loss is not None and loss not in ("exp", "logistic"):
@@ -239,7 +231,7 @@ def derive(
     out: Path = typer.Option(Path("derivations"), "--out", help="directory of the derivations"),
 ) -> None:
     """Regenerate derivations/ from SymPy (or check it for drift)."""
-    from bnproof.symbolic.render import write_or_check
+    from bnproof.symbolic.render import write_or_check  # lazily: SymPy
 
     drift, failed = write_or_check(out, check=check_only)
     if failed:
@@ -263,7 +255,7 @@ def report(
     seed: int = typer.Option(0, "--seed", min=0),
 ) -> None:
     """Markdown (and LaTeX) report with a figure per claim."""
-    from bnproof.report import load_records, write_report
+    from bnproof.report import load_records, write_report  # lazily: matplotlib
 
     if records is not None:
         try:
@@ -290,7 +282,7 @@ def bench(
     seconds: float = typer.Option(3.0, "--seconds", help="time budget per engine"),
 ) -> None:
     """Throughput of the GD engine against plain baselines."""
-    from bnproof.bench import engine_table
+    from bnproof.bench import engine_table  # lazily: numba
 
     rows = engine_table(n=n, d=d, dps=dps, seconds=seconds)
     if json_out:

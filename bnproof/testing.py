@@ -32,10 +32,13 @@ def assert_gradient(f: Callable[[np.ndarray], Any], grad: Any, x: Any, *, dps: i
     if atol <= 0 and rtol <= 0:
         raise ValueError("give atol or rtol: a gradient check needs a tolerance")
     fd = central_gradient(f, x, h=h, dps=dps)
+    g = np.asarray(grad, dtype=object)
+    if g.shape != fd.shape:
+        raise AssertionError(f"gradient has shape {g.shape}, x has shape {fd.shape}")
     with mpmath.workdps(dps or 15):
         worst = mpmath.mpf(0)
         for i in np.ndindex(fd.shape):
-            a = mpmath.mpf(np.asarray(grad, dtype=object)[i])
+            a = mpmath.mpf(g[i])
             diff = abs(mpmath.mpf(fd[i]) - a)
             assert diff <= atol + rtol * abs(a), (
                 f"gradient differs from the finite difference at index {i}: {mpmath.nstr(a, 20)} vs "

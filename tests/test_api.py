@@ -1,6 +1,16 @@
 """The public API is exactly what bnproof.__all__ lists, and it imports cleanly."""
 
+import json
+import subprocess
+import sys
+
 import bnproof
+
+
+def _python(code: str) -> str:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-500:]
+    return out.stdout
 
 
 def test_all_names_exist_and_nothing_public_is_forgotten():
@@ -16,9 +26,14 @@ def test_check_claim_from_python():
 
 def test_importing_the_package_and_hypothesis_is_cheap():
     """`import hypothesis` runs our entry point, which imports the package: keep SymPy out of it."""
-    import subprocess
-    import sys
-
     code = "import sys, hypothesis, bnproof; print('sympy' in sys.modules, 'bnproof.claims' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.stdout.split() == ["False", "False"], out.stderr[-500:]
+    assert _python(code).split() == ["False", "False"]
+
+
+def test_importing_the_strategies_loads_no_claims_and_no_sympy():
+    """Users' property tests import bnproof.strategies: only core and models (and what models use) come with it."""
+    modules = json.loads(_python("import json, sys, bnproof.strategies; print(json.dumps(sorted(sys.modules)))"))
+    assert not [m for m in modules if m.split(".")[0] == "sympy"]
+    loaded = {".".join(m.split(".")[:2]) for m in modules if m.startswith("bnproof.")}
+    assert loaded <= {"bnproof._hypothesis_profiles", "bnproof.core", "bnproof.models", "bnproof.solvers",
+                      "bnproof.strategies"}, loaded

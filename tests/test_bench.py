@@ -5,6 +5,7 @@ import json
 import pytest
 
 from bnproof.bench import engine_table
+from bnproof.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +33,6 @@ def test_deviation_is_fast_and_accurate(rows):
 
 
 def test_cli_bench_json(capsys):
-    from bnproof.cli import main
-
     with pytest.raises(SystemExit) as exc:
         main(["bench", "--json", "--n", "3", "--d", "6", "--dps", "20", "--seconds", "0.1"])
     assert exc.value.code == 0

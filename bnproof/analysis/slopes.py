@@ -1,16 +1,21 @@
-"""Least-squares slopes: growth and decay exponents measured across depth, width or time.
+"""Least-squares slopes and time scales: exponents and speeds measured across depth, width or time.
 
 ``slope`` is ordinary least squares of y on x; ``loglog_slope`` the exponent a of y ∝ x^a;
 ``log_slope`` the rate r of y ∝ e^{r x} (so e^r is a per-layer factor).  Each takes the last
 axis of ``y`` as the x axis, so one call fits every seed or replicate at once.
+``time_scale`` is the speed c at which a measured curve follows a predicted one, y(t) ≈ f(c·t).
 """
 
 from __future__ import annotations
 
+import math
+from typing import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.optimize import minimize_scalar
 
-__all__ = ["slope", "loglog_slope", "log_slope"]
+__all__ = ["slope", "loglog_slope", "log_slope", "time_scale"]
 
 
 def slope(x: ArrayLike, y: ArrayLike) -> np.ndarray | float:
@@ -30,3 +35,15 @@ def loglog_slope(x: ArrayLike, y: ArrayLike) -> np.ndarray | float:
 def log_slope(x: ArrayLike, y: ArrayLike) -> np.ndarray | float:
     """Rate r of y ∝ e^{r x}: the slope of ln y against x."""
     return slope(x, np.log(np.asarray(y, float)))
+
+
+def time_scale(t: ArrayLike, y: ArrayLike, curve: Callable[[np.ndarray], np.ndarray], c_max: float,
+               xatol: float = 1e-7) -> tuple[float, float]:
+    """Least-squares c ∈ [0, c_max] of y(t) ≈ curve(c·t) (bounded scalar search); returns (c, RMS residual)."""
+    ta, ya = np.asarray(t, float), np.asarray(y, float)
+
+    def rms(c: float) -> float:
+        return math.sqrt(float(np.mean((ya - curve(c * ta)) ** 2)))
+
+    res = minimize_scalar(rms, bounds=(0.0, c_max), method="bounded", options={"xatol": xatol})
+    return float(res.x), float(res.fun)

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-__all__ = ["mean_ci", "mean_halfwidth", "t_interval", "wilson_interval"]
+__all__ = ["mean_ci", "mean_halfwidth", "t_interval", "wilson_interval", "normal_interval"]
 
 
 def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
@@ -51,3 +51,8 @@ def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[f
 
     ci = binomtest(int(successes), int(trials)).proportion_ci(confidence_level=level, method="wilson")
     return float(ci.low), float(ci.high)
+
+
+def normal_interval(estimate: float, stderr: float, z: float = 1.96) -> tuple[float, float]:
+    """estimate ± z·stderr: the normal-approximation interval of a fitted parameter (z = 1.96: 95 %)."""
+    return estimate - z * stderr, estimate + z * stderr

@@ -80,7 +80,7 @@ class ListOf:
             if not part:
                 continue
             try:
-                v = self.item(part)
+                v = _PARSERS.get(self.item, self.item)(part)
             except ValueError:
                 raise BadInput(f"--param {name}: expected comma-separated {noun}, got {text!r}") from None
             if self.item is float and not math.isfinite(v):
@@ -121,7 +121,10 @@ class Param:
         """The parsed ``raw`` value, or the default when ``raw`` is None (list defaults are parsed too)."""
         if raw is not None:
             return self.parse(raw)
-        return self.type.parse(str(self.default), self.name) if isinstance(self.type, ListOf) else self.default
+        if isinstance(self.type, ListOf):
+            d = self.default
+            return self.type.parse(",".join(map(str, d)) if isinstance(d, (list, tuple)) else str(d), self.name)
+        return self.default
 
     def parse(self, text: str) -> Any:
         if isinstance(self.type, ListOf):

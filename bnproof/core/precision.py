@@ -11,8 +11,8 @@ Three contexts:
 * ``MpmathContext(dps)`` -- mpmath ``mpf`` scalars in lists; the reference implementation.
 * ``FlintContext(dps)`` -- python-flint ``arb`` balls iterated on *midpoints*: radii are
   dropped after every step (``mid``) because ball radii grow geometrically along a long
-  GD trajectory (flintlib/arb issue 208); trajectory error is estimated instead by a
-  precision audit (rerun at about twice the digits and compare), see ``bnproof.dynamics``.
+  GD trajectory (flintlib/arb#208); trajectory error is estimated instead by a
+  precision audit (rerun at about twice the digits and compare), see :mod:`bnproof.engines.audit`.
 """
 
 from __future__ import annotations

@@ -63,13 +63,14 @@ class Panel:
     ylabel: str
     x: Sequence[Any]
     curves: Sequence[Curve]
-    xscale: str = "linear"  # "linear" | "log"
-    yscale: str = "linear"
+    xscale: str | None = "linear"  # "linear" | "log"; None: not written (the report reads it as linear)
+    yscale: str | None = "linear"
     hlines: Sequence[HLine] = ()
 
     def to_dict(self) -> dict:
-        d = {"title": self.title, "xlabel": self.xlabel, "ylabel": self.ylabel, "xscale": self.xscale,
-             "yscale": self.yscale, "x": list(self.x), "curves": [c.to_dict() for c in self.curves]}
+        d: dict[str, Any] = {"title": self.title, "xlabel": self.xlabel, "ylabel": self.ylabel}
+        d.update({k: v for k, v in (("xscale", self.xscale), ("yscale", self.yscale)) if v is not None})
+        d.update({"x": list(self.x), "curves": [c.to_dict() for c in self.curves]})
         if self.hlines:
             d["hlines"] = [h.to_dict() for h in self.hlines]
         return d
@@ -90,19 +91,25 @@ class TimeSeries:
 
     t: Sequence[int]
     log10: Mapping[str, Sequence[Any]]
-    columns: Mapping[str, Sequence[str]]
+    columns: Mapping[str, Sequence[str]] | None  # None: log10 values only
     y: str | Sequence[str]
     title: str
     labels: Mapping[str, str] | None = None
     xscale: str = "log"
+    rate: bool | None = None  # draw the -ln y/ln²t panel (None: the report decides from the axes, docs/records.md)
 
     def to_dict(self) -> dict:
         plot: dict[str, Any] = {"x": "t", "y": self.y if isinstance(self.y, str) else list(self.y)}
         if self.labels is not None:
             plot["labels"] = dict(self.labels)
         plot.update({"xscale": self.xscale, "yscale": "log10", "title": self.title})
-        return {"t": list(self.t), "log10": {k: list(v) for k, v in self.log10.items()},
-                "columns": {k: list(v) for k, v in self.columns.items()}, "plot": plot}
+        if self.rate is not None:
+            plot["rate"] = self.rate
+        out: dict[str, Any] = {"t": list(self.t), "log10": {k: list(v) for k, v in self.log10.items()}}
+        if self.columns is not None:
+            out["columns"] = {k: list(v) for k, v in self.columns.items()}
+        out["plot"] = plot
+        return out
 
 
 @dataclass(frozen=True)

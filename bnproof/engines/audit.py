@@ -1,7 +1,7 @@
 """The precision audit: how late-time numbers earn their digits.
 
-Ball arithmetic cannot certify a long trajectory (radii grow geometrically, flintlib/arb
-issue 208), so the whole run is repeated at about twice the working precision and the
+Ball arithmetic cannot certify a long trajectory (radii grow geometrically over a long run,
+a known behaviour of Arb balls: flintlib/arb#208), so the whole run is repeated at about twice the working precision and the
 observables are compared checkpoint by checkpoint: the smallest number of agreeing
 significant digits is what the record reports.
 """
@@ -35,6 +35,9 @@ def agreeing_digits(a: Sequence[str], b: Sequence[str], cap: int) -> list[float]
 
 @dataclass(frozen=True)
 class Audit:
+    """The digits a run kept: per observable, the minimum over checkpoints of the digits on which
+    the run and its rerun at ``audit_dps`` agree (``per_checkpoint`` holds every value)."""
+
     dps: int
     audit_dps: int
     agreeing_digits: dict[str, float]  # minimum over checkpoints, per observable

@@ -28,6 +28,7 @@ import numpy as np
 import sympy as sp
 from scipy.integrate import solve_ivp
 
+from bnproof.engines.scaled_state import exprel
 from bnproof.symbolic import deviation as dv
 
 __all__ = ["FlowResult", "flow", "flow_rhs"]
@@ -75,9 +76,7 @@ def _pieces(G, y, loss, a, gamma, rho, u):
               psih=0.0, Ph=0.0, phih=0.0)
     dh = f_delta(**kw)
     xh = -gamma * dh
-    x = sigma * xh
-    safe = np.where(x == 0, 1.0, x)
-    kw["phih"] = xh * np.where(x == 0, 1.0, np.expm1(safe) / safe)
+    kw["phih"] = xh * exprel(sigma * xh)
     kw["psih"] = f_psi(**kw) * np.ones(n)
     kw["Ph"] = float(np.mean(f_p(**kw)))
     return dh, f_h(**kw), kw["Ph"], s, sigma

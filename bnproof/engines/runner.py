@@ -1,9 +1,19 @@
-"""The runner for discrete dynamics on any precision context.
+"""The two runners of discrete dynamics, and the trajectory they record.
 
-``run`` iterates a pure step function ``state -> state`` and records observables at
-log-spaced checkpoints.  It knows nothing of the model: a paper hands it a compiled kernel
-(:mod:`bnproof.kernels.codegen`) and says what to observe.  The audit that backs its numbers
-is :mod:`bnproof.engines.audit`.
+Both iterate GD and record observables at checkpoints spaced evenly in log t
+(:func:`log_checkpoints`: rates of the form exp(-c·log^k t) are read on a log-time axis).
+Neither knows the model: the caller supplies the step and says what to observe.
+
+* :func:`run` iterates a pure step ``state -> state`` inside a precision context (float64,
+  mpmath, python-flint), e.g. a kernel of :mod:`bnproof.kernels.codegen`; observables are
+  formatted by the context.
+* :func:`run_chunked` drives an engine that advances its state *in place* by k steps at once
+  (the compiled late-time engines of :mod:`bnproof.engines.deviation` and
+  :mod:`bnproof.engines.deviation_cnn`, 10⁶-10⁸ steps): it advances in chunks up to each
+  checkpoint, observes there, reports progress, and times only the stepping.  Observables
+  are mpmath numbers, recorded as decimal strings.
+
+The audit that backs the recorded digits is :mod:`bnproof.engines.audit`.
 """
 
 from __future__ import annotations
@@ -13,9 +23,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+import mpmath
+
 from bnproof.core.precision import Context
 
-__all__ = ["Trajectory", "log_checkpoints", "run"]
+__all__ = ["Progress", "Trajectory", "log_checkpoints", "run", "run_chunked"]
 
 Progress = Callable[[int, int], None]
 
@@ -24,7 +36,6 @@ def log_checkpoints(steps: int, per_decade: int = 24) -> list[int]:
     """0, 1 and integer times spaced evenly in log t up to ``steps`` (included)."""
     if steps < 1:
         return [0]
-    top = math.log10(steps)
     pts = {0, 1, steps}
     k = 0
     while True:
@@ -38,7 +49,11 @@ def log_checkpoints(steps: int, per_decade: int = 24) -> list[int]:
 
 @dataclass
 class Trajectory:
-    """Observables at checkpoints, as decimal strings (exact record) and log10 floats."""
+    """Observables at checkpoints, as decimal strings (exact record) and log10 floats.
+
+    ``ctx_name`` names the arithmetic or engine variant that ran; ``fallback`` says why a
+    compiled engine was replaced by its NumPy reference (None: it ran as asked).
+    """
 
     ctx_name: str
     dps: int
@@ -48,6 +63,7 @@ class Trajectory:
     final_state: Any = None
     elapsed_s: float = 0.0
     steps_per_s: float = 0.0
+    fallback: str | None = None
 
     def column(self, name: str) -> list[str]:
         return self.values[name]
@@ -98,4 +114,62 @@ def run(
     traj.final_state = state
     traj.elapsed_s = time.perf_counter() - t0
     traj.steps_per_s = steps / traj.elapsed_s if traj.elapsed_s > 0 else math.inf
+    return traj
+
+
+def run_chunked(
+    advance: Callable[[int], None],
+    observe: Callable[[], dict[str, Any]],
+    steps: int,
+    *,
+    ctx_name: str,
+    digits: int,
+    checkpoints: Sequence[int] | None = None,
+    progress: Progress | None = None,
+    after_chunk: Callable[[int], None] | None = None,
+    work_dps: int = 40,
+) -> Trajectory:
+    """Call ``advance(k)`` (k steps, in place) until ``steps``, observing at the checkpoints.
+
+    Between checkpoints the steps go in chunks of ``steps``/200 when ``progress`` is given
+    (``progress(t, steps)`` after each), else in one call.  ``after_chunk(t)`` runs after each
+    chunk (an engine's sanity check; it raises to stop the run).  ``observe()`` returns mpmath
+    numbers, recorded at ``work_dps`` as strings of ``digits`` significant digits
+    (``Trajectory.dps`` = digits - 1) and as log10 floats.  Only ``advance`` is timed.
+    """
+    cps = sorted(set(checkpoints) if checkpoints is not None else set(log_checkpoints(steps)))
+    traj = Trajectory(ctx_name=ctx_name, dps=digits - 1)
+    chunk = max(1, steps // 200) if progress is not None else steps
+    kernel_s = 0.0
+
+    def record(t: int) -> None:
+        traj.t.append(t)
+        with mpmath.workdps(work_dps):
+            for key, val in observe().items():
+                traj.values.setdefault(key, []).append(mpmath.nstr(val, digits, min_fixed=0, max_fixed=0))
+                traj.log10.setdefault(key, []).append(-math.inf if val == 0 else float(mpmath.log10(abs(val))))
+
+    def timed(k: int) -> None:
+        nonlocal kernel_s
+        t0 = time.perf_counter()
+        advance(k)
+        kernel_s += time.perf_counter() - t0
+
+    t = 0
+    if cps and cps[0] == 0:
+        record(0)
+    for target in [c for c in cps if 0 < c <= steps]:
+        while t < target:
+            k = min(target - t, chunk - (t % chunk) if chunk else target - t)
+            timed(k)
+            t += k
+            if after_chunk is not None:
+                after_chunk(t)
+            if progress is not None:
+                progress(t, steps)
+        record(t)
+    if t < steps:
+        timed(steps - t)
+    traj.elapsed_s = kernel_s
+    traj.steps_per_s = steps / kernel_s if kernel_s > 0 else math.inf
     return traj

@@ -1,8 +1,8 @@
 """Kernels for the two-layer single-filter linear CNN with BN (Cao et al. 2023, §1.3 [recon]).
 
 The SymPy program of :mod:`bnproof.symbolic.bn_cnn` is printed by
-:class:`bnproof.codegen.ContextPrinter` (rationals kept exact, loop invariants hoisted with
-:func:`bnproof.codegen.hoisted`) into a step of the closed nP-dimensional recursion
+:class:`bnproof.kernels.codegen.ContextPrinter` (rationals kept exact, loop invariants hoisted with
+:func:`bnproof.kernels.codegen.hoisted`) into a step of the closed nP-dimensional recursion
 
     z <- z - η G ∂L/∂z,    γ <- γ - η ∂L/∂γ,    G_{(ip),(jq)} = ⟨x_i^(p), x_j^(q)⟩,
 
@@ -11,19 +11,26 @@ z is flattened sample-major: entry i·P + p is z_ip.  Per-sample quantities (sam
 weights r_i) are computed once per sample and repeated over its P patches.
 
 Every generated gradient is cross-checked against a ≥ 50-digit finite difference in
-``tests/test_cao2023_cnn.py``.
+``tests/papers/cao2023/``.
 """
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
 from bnproof.core.precision import Context
-from bnproof.kernels.codegen import ContextPrinter, compile_source, hoisted
+from bnproof.kernels.codegen import (
+    GAP_SOURCE,
+    MARGINS_SOURCE,
+    STEP_SOURCE,
+    ContextPrinter,
+    assemble,
+    compile_source,
+    hoisted,
+)
 from bnproof.symbolic import bn_cnn as bc
 from bnproof.symbolic import bn_linear as bl
 
@@ -93,30 +100,20 @@ def kernel_source(program: bc.CNNProgram, vectorized: bool) -> str:
             s, m = _margins(z)
             return vsum([{loss_term} for mu_ in _samples(m)]) / n
         """
-    rest = """
-        def step(z, gamma):
-            gz, gg = gradient(z, gamma)
-            return gd_update(z, eta, G, gz), mid(gamma - eta * gg)
+    return assemble(body, STEP_SOURCE, MARGINS_SOURCE, _SAMPLE_MARGINS, GAP_SOURCE, _SAMPLE_GAP)
 
-        def margins(z, gamma):
-            return _margins(z)
 
-        def sample_margins(z, gamma):
-            # pool-normalised sample margins (1/P) Σ_p m_ip: equal to 1 at the patch-wise solution
-            s, m = _margins(z)
-            return [ms_ / Pn for ms_ in blocksum(m)]
-
-        def gap(z, gamma):
-            s, m = _margins(z)
-            sg = sign(gamma) or 1
-            return vmax([fabs(sg * m_ - one) for m_ in m])
-
-        def sample_gap(z, gamma):
-            sg = sign(gamma) or 1
-            return vmax([fabs(sg * b_ - one) for b_ in sample_margins(z, gamma)])
-        """
-    src = textwrap.dedent(body) + textwrap.dedent(rest)
-    return "\n".join(line for line in src.splitlines() if line.strip() or not line) + "\n"
+_SAMPLE_MARGINS = """
+def sample_margins(z, gamma):
+    # pool-normalised sample margins (1/P) Σ_p m_ip: equal to 1 at the patch-wise solution
+    s, m = _margins(z)
+    return [ms_ / Pn for ms_ in blocksum(m)]
+"""
+_SAMPLE_GAP = """
+def sample_gap(z, gamma):
+    sg = sign(gamma) or 1
+    return vmax([fabs(sg * b_ - one) for b_ in sample_margins(z, gamma)])
+"""
 
 
 @dataclass(frozen=True)

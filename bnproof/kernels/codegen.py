@@ -13,7 +13,7 @@ The generated step is the closed n-dimensional recursion of the BN linear model
 
 which is exact because ∇_w L = X^T ∂L/∂z (proved in ``bnproof.symbolic``).  Every generated
 gradient is cross-checked against a high-precision finite difference in the tests
-(``tests/test_codegen.py``).
+(``tests/kernels/test_codegen.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from sympy.printing.lambdarepr import LambdaPrinter
 from bnproof.core.precision import Context
 from bnproof.symbolic import bn_linear as bl
 
-__all__ = ["Kernel", "compile_kernel", "kernel_source", "ContextPrinter", "hoisted", "compile_source"]
+__all__ = ["Kernel", "compile_kernel", "kernel_source", "ContextPrinter", "hoisted", "compile_source", "assemble",
+           "STEP_SOURCE", "MARGINS_SOURCE", "GAP_SOURCE"]
 
 
 class ContextPrinter(LambdaPrinter):
@@ -61,6 +62,31 @@ _VECTOR_NAMES = {bl.z: "z", bl.y: "Y", bl.m: "m", bl.r: "r", bl.s: "s", bl.A: "A
 
 
 _ELEMENT = (bl.z, bl.y, bl.m, bl.r)
+
+# Source blocks every BN kernel ends with (the CNN's adds its sample-level observables):
+# one GD step on (z, γ), the margins, and the gap max_i |sign(γ) m_i - 1|.
+STEP_SOURCE = """
+def step(z, gamma):
+    gz, gg = gradient(z, gamma)
+    return gd_update(z, eta, G, gz), mid(gamma - eta * gg)
+"""
+MARGINS_SOURCE = """
+def margins(z, gamma):
+    return _margins(z)
+"""
+GAP_SOURCE = """
+def gap(z, gamma):
+    s, m = _margins(z)
+    sg = sign(gamma) or 1
+    return vmax([fabs(sg * m_ - one) for m_ in m])
+"""
+
+
+def assemble(*blocks: str) -> str:
+    """One module from indented source blocks: each dedented, whitespace-only lines dropped
+    (an empty ``{pre_...}`` placeholder leaves one)."""
+    src = "".join(textwrap.dedent(block) for block in blocks)
+    return "\n".join(line for line in src.splitlines() if line.strip() or not line) + "\n"
 
 
 def hoisted(expr: sp.Expr, printer, name: str, element: tuple = _ELEMENT) -> tuple[str, str]:
@@ -118,21 +144,7 @@ def kernel_source(program: bl.StepProgram, vectorized: bool) -> str:
             s, m = _margins(z)
             return vsum([{loss_term} for m_ in m]) / n
         """
-    rest = """
-        def step(z, gamma):
-            gz, gg = gradient(z, gamma)
-            return gd_update(z, eta, G, gz), mid(gamma - eta * gg)
-
-        def margins(z, gamma):
-            return _margins(z)
-
-        def gap(z, gamma):
-            s, m = _margins(z)
-            sg = sign(gamma) or 1
-            return vmax([fabs(sg * m_ - one) for m_ in m])
-        """
-    src = textwrap.dedent(body) + textwrap.dedent(rest)
-    return "\n".join(line for line in src.splitlines() if line.strip() or not line) + "\n"
+    return assemble(body, STEP_SOURCE, MARGINS_SOURCE, GAP_SOURCE)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 r"""Kernels for plain GD on the linear model without BN (the Soudry et al. 2018 baseline).
 
 The per-sample formulas of :class:`~bnproof.symbolic.linear_nobn.NoBNProgram` are printed by
-:class:`bnproof.codegen.ContextPrinter` (rationals exact in the context) into one of the two
-loop shapes of :mod:`bnproof.codegen` -- whole-array NumPy for ``float64``, comprehensions over
-scalars for ``mpmath`` and ``flint`` -- and compiled with :func:`bnproof.codegen.compile_source`.
+:class:`bnproof.kernels.codegen.ContextPrinter` (rationals exact in the context) into one of the two
+loop shapes of :mod:`bnproof.kernels.codegen` -- whole-array NumPy for ``float64``, comprehensions over
+scalars for ``mpmath`` and ``flint`` -- and compiled with :func:`bnproof.kernels.codegen.compile_source`.
 
 The state is the pair (z, c) with z = Xw and w = w_0 + Xᵀc (proved in
 :mod:`bnproof.symbolic.linear_nobn`); one GD step on w is
@@ -20,15 +20,15 @@ The direction observables are hand-written linear algebra over (z, c), using the
 from __future__ import annotations
 
 import math
-import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+import flint
 import mpmath
 import numpy as np
 
 from bnproof.core.precision import Context
-from bnproof.kernels.codegen import ContextPrinter, compile_source, hoisted
+from bnproof.kernels.codegen import ContextPrinter, assemble, compile_source, hoisted
 from bnproof.symbolic import linear_nobn as ln
 
 __all__ = ["NoBNKernel", "Reference", "kernel_source", "compile_nobn"]
@@ -100,8 +100,7 @@ def kernel_source(program: ln.NoBNProgram, vectorized: bool) -> str:
         def margin_gap(z, c, gamma_ref):
             return gamma_ref - vmin(margins(z)) / sqrt(norm2(z, c))
         """
-    src = textwrap.dedent(body) + textwrap.dedent(rest)
-    return "\n".join(line for line in src.splitlines() if line.strip() or not line) + "\n"
+    return assemble(body, rest)
 
 
 def _extras(ctx: Context) -> dict[str, Any]:
@@ -110,8 +109,6 @@ def _extras(ctx: Context) -> dict[str, Any]:
         return {"atan2": math.atan2, "vmin": np.min}
     if ctx.name == "mpmath":
         return {"atan2": mpmath.atan2, "vmin": min}
-    import flint
-
     return {"atan2": flint.arb.atan2, "vmin": lambda xs: min(xs, key=lambda a: a.mid())}
 
 

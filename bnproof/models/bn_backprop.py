@@ -7,7 +7,7 @@ has the closed form below, and (ii) per-sample gradients of a fully connected Re
 vectorised over many independent batches at once (the expensive part), and the per-sample
 structure is what makes the empirical FIM cheap (its n×n Gram matrix, below).  An autodiff
 framework (torch/jax) would be a large dependency for this; the tests check every backward
-pass here against central finite differences.
+pass here against central finite differences (:func:`bnproof.testing.assert_gradient`).
 
 Two network families:
 
@@ -25,15 +25,17 @@ Two network families:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse.linalg import LinearOperator, eigsh
 
 __all__ = [
     "ACTIVATIONS", "activation", "bn_forward", "bn_backward", "BatchBNRun", "batch_bn_gradients",
     "PopNet", "popnet_init", "popnet_forward", "popnet_deltas", "ntk_gram", "fim_top_eigenvalue",
     "fim_top_eigenvalue_jacobian",
-    "per_sample_jacobian", "popnet_loss_grad", "popnet_params", "popnet_set_params",
+    "per_sample_jacobian", "popnet_loss_grad", "popnet_params", "popnet_set_params", "popnet_train_momentum",
 ]
 
 ACTIVATIONS = ("relu", "linear", "tanh", "sin", "constant")
@@ -254,11 +256,9 @@ def fim_top_eigenvalue(K: np.ndarray, center: bool = False) -> float:
     """λ_max of the empirical FIM JᵀJ/n from the Gram K = JJᵀ (same nonzero spectrum).
 
     ``center``: the FIM of the output with its mean over the n samples subtracted, gradient
-    through the mean (J → (I - 11ᵀ/n)J).  Lanczos (ARPACK eigsh) for the top eigenvalue (the dense eigvalsh of a 400×400 Gram is
-    ~10× slower), LAPACK eigvalsh for n ≤ 40.
+    through the mean (J → (I - 11ᵀ/n)J).  Lanczos (ARPACK eigsh) for the top eigenvalue (the
+    dense eigvalsh of a 400×400 Gram is ~10× slower), LAPACK eigvalsh for n ≤ 40.
     """
-    from scipy.sparse.linalg import eigsh
-
     n = K.shape[0]
     if center:
         K = K - K.mean(axis=0, keepdims=True)
@@ -272,8 +272,6 @@ def fim_top_eigenvalue(K: np.ndarray, center: bool = False) -> float:
 def fim_top_eigenvalue_jacobian(J: np.ndarray) -> float:
     """λ_max of JᵀJ/n by Lanczos on the P×P operator v ↦ Jᵀ(Jv)/n, never forming JᵀJ
     (the direct route; :func:`fim_top_eigenvalue` on the n×n Gram gives the same number)."""
-    from scipy.sparse.linalg import LinearOperator, eigsh
-
     n, P = J.shape
     if P <= 40:
         return float(np.linalg.eigvalsh(J.T @ J / n)[-1])
@@ -283,10 +281,12 @@ def fim_top_eigenvalue_jacobian(J: np.ndarray) -> float:
 
 
 def popnet_params(net: PopNet) -> np.ndarray:
+    """All weights and biases as one vector, layer by layer (W^l row-major, then b^l)."""
     return np.concatenate([np.concatenate([W.ravel(), b]) for W, b in zip(net.Ws, net.bs)])
 
 
 def popnet_set_params(net: PopNet, theta: np.ndarray) -> None:
+    """Inverse of :func:`popnet_params`: write ``theta`` back into the layers (in place)."""
     i = 0
     for l, (W, b) in enumerate(zip(net.Ws, net.bs)):
         net.Ws[l] = theta[i:i + W.size].reshape(W.shape)
@@ -320,3 +320,28 @@ def popnet_loss_grad(net: PopNet, X: np.ndarray, Y: np.ndarray) -> tuple[float, 
         if l > 0:
             D = (D @ net.Ws[l]) * slopes[l - 1]
     return loss, gW, gb
+
+
+def popnet_train_momentum(net: PopNet, X: np.ndarray, Y: np.ndarray, eta: float, mu: float, steps: int,
+                          blowup: float = 1e3) -> list[float]:
+    """Full-batch heavy-ball GD v ← μv - η∇L, θ ← θ + v on L = (1/2n)Σ‖f(x) - y‖², statistics frozen.
+
+    Trains ``net`` in place.  On a quadratic with Hessian top eigenvalue λ the iteration is
+    stable iff η < 2(1+μ)/λ.  Returns the loss before each step; stops early once the loss is
+    not finite or exceeds ``blowup`` × its initial value.
+    """
+    vW = [np.zeros_like(W) for W in net.Ws]
+    vb = [np.zeros_like(b) for b in net.bs]
+    losses = []
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows before it is stopped
+        for _ in range(steps):
+            loss, gW, gb = popnet_loss_grad(net, X, Y)
+            losses.append(loss)
+            if not math.isfinite(loss) or loss > blowup * losses[0]:
+                break
+            for l in range(net.L):
+                vW[l] = mu * vW[l] - eta * gW[l]
+                vb[l] = mu * vb[l] - eta * gb[l]
+                net.Ws[l] = net.Ws[l] + vW[l]
+                net.bs[l] = net.bs[l] + vb[l]
+    return losses

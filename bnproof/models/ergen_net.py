@@ -15,22 +15,29 @@ G = (R Vᵀ) ⊙ 1[B > 0]:
 * ∂L/∂V = AᵀR + βV,  ∂L/∂γ_j = Σ_i G_ij N_ij + βγ_j,  ∂L/∂α_j = c Σ_i G_ij + βα_j,
 * ∂L/∂W_{:j} = (P_c X)ᵀ (I − N_j N_jᵀ) γ_j G_{:j} / s_j  (+ βW_{:j}).
 
-It is checked against finite differences in ``tests/test_ergen2022_net.py`` and against
+It is checked against finite differences in ``tests/models/test_ergen_net.py`` and against
 50-digit mpmath differences in :mod:`bnproof.symbolic.ergen2022`.
+
+Training: :func:`train` (SciPy L-BFGS-B from many starts, for optimal values) and
+:func:`gd_steps` / :func:`gd_train` (plain full-batch GD with one step size on W and one on
+(γ, α, v), optionally preconditioned on W, for the implicit bias of GD).  Inference:
+:func:`predict` (BN with the training batch's statistics) and :func:`activation_patterns`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
+from scipy.optimize import minimize
 
 from bnproof.core.blas import single_threaded_blas
 from bnproof.solvers.group_lasso import Whitened
 
 __all__ = ["Net", "pack", "unpack", "forward", "objective", "objective_and_grad", "random_net",
-           "TrainResult", "train", "rebuild", "whitened_forward"]
+           "TrainResult", "train", "gd_steps", "gd_train", "predict", "activation_patterns", "rebuild",
+           "whitened_forward"]
 
 
 @dataclass(frozen=True)
@@ -123,8 +130,6 @@ def train(X: np.ndarray, Y: np.ndarray, m: int, beta: float, c: float, *, starts
           maxiter: int = 3000, penalize_w: bool = False, inits: list[Net] | None = None,
           progress: Callable[[str, int, int], None] | None = None, label: str = "L-BFGS starts") -> TrainResult:
     """scipy L-BFGS-B (float64) from ``starts`` random inits (seeded) plus any given ``inits``."""
-    from scipy.optimize import minimize
-
     X = np.asarray(X, float)
     n, d = X.shape
     Y = np.asarray(Y, float).reshape(n, -1)
@@ -148,6 +153,57 @@ def train(X: np.ndarray, Y: np.ndarray, m: int, beta: float, c: float, *, starts
         if progress is not None:
             progress(label, k + 1, len(nets))
     return TrainResult(values, best, float(best_v), iters, conv)
+
+
+def gd_steps(theta: np.ndarray, Xc: np.ndarray, Y: np.ndarray, m: int, beta: float, c: float, eta_w: float,
+             eta: float, steps: int, precondition: np.ndarray | None = None) -> Iterator[tuple[float, np.ndarray]]:
+    """Full-batch GD on the packed parameters: yields (L(θ_t), θ_{t+1}) for t = 0, …, steps − 1.
+
+    W_{t+1} = W_t − η_w P ∇_W L (P = diag(``precondition``) on the rows of W, default I) and
+    (γ, α, v)_{t+1} = (γ, α, v)_t − η ∇L.  ``Xc`` is the centred data, Y is n×C.  The caller
+    chooses the BLAS threading (:func:`bnproof.core.blas.single_threaded_blas` for speed).
+    """
+    k = Xc.shape[1] * m
+    for _ in range(steps):
+        L, g = objective_and_grad(theta, Xc, Y, m, beta, c)
+        if precondition is None:
+            step_w = eta_w * g[:k]
+        else:
+            step_w = (eta_w * precondition[:, None] * g[:k].reshape(-1, m)).ravel()
+        theta = np.concatenate([theta[:k] - step_w, theta[k:] - eta * g[k:]])
+        yield L, theta
+
+
+def gd_train(X: np.ndarray, y: np.ndarray, net0: Net, beta: float, c: float, eta_w: float, eta: float,
+             steps: int) -> Net:
+    """The network after ``steps`` of plain GD in data space from ``net0`` (step η_w on W, η on γ, α, v)."""
+    n, d = X.shape
+    Xc = X - X.mean(axis=0)
+    Y = y.reshape(n, -1)
+    theta = pack(net0)
+    with single_threaded_blas():
+        for _, theta in gd_steps(theta, Xc, Y, net0.m, beta, c, eta_w, eta, steps):
+            pass
+    return unpack(theta, d, net0.m, Y.shape[1])
+
+
+def predict(X_train: np.ndarray, X_new: np.ndarray, net: Net, c: float) -> np.ndarray:
+    """Outputs on new points with BN in inference mode: the training batch's mean and norms."""
+    mu = X_train.mean(axis=0)
+    norms = np.linalg.norm((X_train - mu) @ net.W, axis=0)
+    B = ((X_new - mu) @ net.W) / norms * net.gamma + c * net.alpha
+    return np.maximum(B, 0.0) @ net.V
+
+
+def activation_patterns(X: np.ndarray, nets: list[Net], c: float) -> np.ndarray:
+    """The patterns 1[BN output > 0] of every neuron of ``nets`` on X, as columns (n×Σm, int8)."""
+    cols = []
+    Xc = X - X.mean(axis=0)
+    for net in nets:
+        H = Xc @ net.W
+        B = H / np.linalg.norm(H, axis=0) * net.gamma + c * net.alpha
+        cols.append((B > 0).astype(np.int8))
+    return np.hstack(cols) if cols else np.zeros((X.shape[0], 0), np.int8)
 
 
 def rebuild(wh: Whitened, blocks: np.ndarray, signs: np.ndarray, c_net: float) -> Net:

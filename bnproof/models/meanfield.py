@@ -20,7 +20,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import mpmath
 import numpy as np
+from scipy.special import eval_gegenbauer, roots_gegenbauer
 
 __all__ = [
     "J", "J_prime", "relu_kernel", "relu_deriv_kernel",
@@ -64,8 +66,6 @@ def relu_deriv_kernel(c: float) -> float:
 
 def bsb1_q_star(B: int) -> float:
     """q* = ((B-1)/(2√π)) Γ(3/2)Γ((B-1)/2)/Γ((B+1)/2) (Yang et al., ReLU), = 1/2 for every B."""
-    import mpmath
-
     with mpmath.workdps(30):
         v = (B - 1) / (2 * mpmath.sqrt(mpmath.pi)) * mpmath.gamma(1.5) * mpmath.gamma((B - 1) / 2.0) \
             / mpmath.gamma((B + 1) / 2.0)
@@ -103,9 +103,6 @@ def gegenbauer_rate(phi, B: int, kmax: int = 24, nodes: int = 4000) -> dict:
     Gauss-Gegenbauer quadrature with ``nodes`` nodes (SciPy); ``phi`` is a NumPy ufunc-like map.
     Returns {"rate", "kmax", "tail"}, tail = share of Σ c_k a_k² in the last 4 terms (truncation).
     """
-    import mpmath
-    from scipy.special import eval_gegenbauer, roots_gegenbauer
-
     if B < 4:
         raise ValueError("B >= 4")
     alpha = (B - 3) / 2.0

@@ -321,6 +321,7 @@ def top_eigenvalue(model, w: np.ndarray, method: str = "auto", block: slice | No
         return float(np.linalg.eigvalsh(H)[-1])
     if method != "lanczos":
         raise ValueError(f"unknown eigenvalue method {method!r}")
+    # scipy.sparse.linalg is heavy to import and only needed above DENSE_MAX: imported on first use
     from scipy.sparse.linalg import LinearOperator, eigsh
 
     def mv(v):
@@ -388,7 +389,7 @@ def gd(model, w0: np.ndarray, *, lr: float, weight_decay: float, steps: int, con
     ``observe(t, w_t, ∇L(w_t))`` is called every ``every`` steps and at the end (with the
     gradient at that iterate) and returns a dict of observations.
 
-    Why not the Cao multiprecision engine (``bnproof.dynamics``): these toy runs need no more
+    Why not the Cao multiprecision engine (:mod:`bnproof.engines.runner`): these toy runs need no more
     than float64 — the quantities checked (η̃λ₁ ≈ 2, angles along Γ of order 0.01–1 rad, the
     norm recursion to 1e-12) are far above its rounding, while a Python-level step is needed
     per iteration for sharpness, noise and schedules.  The one float64 trap is **underflow of
@@ -416,7 +417,7 @@ def gd(model, w0: np.ndarray, *, lr: float, weight_decay: float, steps: int, con
         if t == steps:
             break
         eta = lr if schedule is None else schedule(t)
-        q = 1.0 - eta * weight_decay if convention == COUPLED else 1.0 - weight_decay
+        q = shrink_factor(eta, weight_decay, convention)
         w = q * w - eta * g
         if noise > 0:
             i = t % chunk

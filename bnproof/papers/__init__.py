@@ -1,11 +1,5 @@
-"""Paper modules: importing one registers its claims.
+"""One package per paper; each reads like the paper's list of claims.
 
-Every module in this package is imported (in name order), so adding a paper is adding a
-module; ``bnproof list`` shows claims grouped by paper key (see ``claims.registry``).
+Importing a paper package registers its claims.  Which packages are loaded is the explicit
+list ``bnproof.claims.PAPERS``; the packages never import each other (import-linter checks it).
 """
-
-import importlib
-import pkgutil
-
-for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    importlib.import_module(f"{__name__}.{_info.name}")

@@ -19,6 +19,9 @@ in ``A``: the BN program uses :math:`A = \tilde U`, the plain ReLU network with 
 * :func:`sampled_patterns` -- patterns of Gaussian directions (a subset: an *upper bound* on p*).
 * :func:`solve` -- cvxpy + Clarabel, vectorised over the patterns, with a tolerance fallback.
 * :func:`sparsify` -- a vertex of the optimal face (HiGHS LP) with at most n active blocks.
+* :func:`solve_exact` -- every pattern, then :func:`solve`.
+* :class:`ConvexRun` / :func:`convex_run` -- whiten, choose patterns (exact when cheap, else
+  sampled), solve and sparsify, for one data set.
 
 Hand-written here: the arrangement enumeration (no library enumerates cells of a hyperplane
 arrangement in NumPy) and the sparsification LP's set-up; the solvers are cvxpy/Clarabel and
@@ -34,10 +37,12 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import linprog
 
 __all__ = ["Whitened", "whiten", "shift_constant", "exact_patterns", "pattern_count_bound",
-           "exact_cost", "sampled_patterns", "merge_patterns", "ConvexSolution", "solve",
-           "Sparse", "sparsify", "group_objective", "SOLVER_TOLS", "EXACT_MAX_CANDIDATES"]
+           "exact_cost", "sampled_patterns", "merge_patterns", "ConvexSolution", "solve", "solve_exact",
+           "Sparse", "sparsify", "group_objective", "ConvexRun", "convex_run", "SOLVER_TOLS",
+           "EXACT_MAX_CANDIDATES"]
 
 SOLVER_TOLS = (1e-9, 1e-8, 1e-7)  # Clarabel gap/feasibility tolerances, tried in order
 EXACT_MAX_CANDIDATES = 300_000  # above this many candidate directions, enumerate by sampling
@@ -176,7 +181,7 @@ def solve(A: np.ndarray, y: np.ndarray, D: np.ndarray, beta: float, tols: tuple[
     Tried at each tolerance of ``tols`` in turn (Clarabel may stop with InsufficientProgress
     at tight tolerances); a failure at all of them is returned as status ``solver_error``.
     """
-    import cvxpy as cp
+    import cvxpy as cp  # 1.5-2 s to import: only a solve pays for it, not every `bnproof` command
 
     A = np.asarray(A, float)
     y = np.asarray(y, float)
@@ -235,8 +240,6 @@ def sparsify(A: np.ndarray, y: np.ndarray, sol: ConvexSolution, beta: float, dro
     Σ t_i (HiGHS dual simplex) keeps f, does not raise the penalty, and has at most rank ≤ n
     nonzero t_i.  Rescaling q̂_i by t_i ≥ 0 keeps every cone constraint.
     """
-    from scipy.optimize import linprog
-
     A = np.asarray(A, float)
     y = np.asarray(y, float)
     cols, blocks, signs, pats = [], [], [], []
@@ -319,3 +322,50 @@ def _merge_parallel(A, y, B, sg, beta, rtol):
             break
         B, sg = B2, s2
     return B, sg
+
+
+def solve_exact(A: np.ndarray, y: np.ndarray, beta: float) -> tuple[ConvexSolution, bool]:
+    """The program over every pattern of A (:func:`exact_patterns`) -> (solution, general position)."""
+    D, general = exact_patterns(A)
+    return solve(A, y, D, beta), general
+
+
+class ConvexRun:
+    """Patterns, solve and sparse rewrite of the BN program on Ũ = [U, c·1] for one data set (X, y).
+
+    Patterns: ``exact`` enumeration, ``sampled`` Gaussian directions, or ``auto`` (exact when
+    :func:`exact_cost` ≤ :data:`EXACT_MAX_CANDIDATES`).  ``exact`` is True only for a complete
+    enumeration (exact mode and rows in general position); otherwise the optimum found is an
+    upper bound on the exact program's.  Sampling draws from ``default_rng([seed, 7])``.
+    """
+
+    def __init__(self, X, y, beta, c_prog, mode, samples, seed):
+        self.wh = whiten(X, c_prog)
+        self.A = self.wh.Ut
+        n, k = self.A.shape
+        self.bound = pattern_count_bound(n, k)
+        rng = np.random.default_rng([seed, 7])
+        self.exact = False
+        if mode == "exact" or (mode == "auto" and exact_cost(n, k) <= EXACT_MAX_CANDIDATES):
+            D, general = exact_patterns(self.A)
+            self.exact = general
+            if not general:  # degenerate rays were skipped: add sampled patterns (now an upper bound)
+                D = merge_patterns(D, sampled_patterns(self.A, samples, rng))
+        else:
+            D = sampled_patterns(self.A, samples, rng)
+        self.D = D
+        self.y = np.asarray(y, float)
+        self.beta = beta
+        self.solution = solve(self.A, self.y, D, beta)
+        self.sparse = sparsify(self.A, self.y, self.solution, beta) if self.solution.ok else None
+
+    def add_patterns(self, D_extra: np.ndarray) -> None:
+        """Re-solve with extra patterns (those of trained networks, when sampling)."""
+        self.D = merge_patterns(self.D, D_extra)
+        self.solution = solve(self.A, self.y, self.D, self.beta)
+        self.sparse = sparsify(self.A, self.y, self.solution, self.beta) if self.solution.ok else None
+
+
+def convex_run(X, y, beta, c_prog, mode="auto", samples=20000, seed=0) -> ConvexRun:
+    """:class:`ConvexRun` with the defaults: automatic pattern choice, 20000 samples if sampling."""
+    return ConvexRun(X, y, beta, c_prog, mode, samples, seed)

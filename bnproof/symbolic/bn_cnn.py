@@ -22,7 +22,7 @@ G_{(ip),(jq)} = ⟨x_i^(p), x_j^(q)⟩ (cost O((nP)²) per step).
 
 As in :mod:`bnproof.symbolic.bn_linear` every formula is derived component by component on
 scalar symbols with a generic loss ``ell`` and each structured form compiled by the code
-generator (:mod:`bnproof.templates.bn_cnn`) is proved equal to it by exact reduction.
+generator (:mod:`bnproof.kernels.bn_cnn`) is proved equal to it by exact reduction.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ __all__ = [
     "POOLINGS",
     "CNNProgram",
     "pool_factor",
+    "grad_z_template",
     "step_program",
     "prove_z_gradient",
     "prove_w_identities",
@@ -75,7 +76,7 @@ def pool_factor(pooling: str, P_: sp.Expr = P) -> sp.Expr:
 
 @dataclass(frozen=True)
 class CNNProgram:
-    """The structured formulas compiled by :mod:`bnproof.templates.bn_cnn`."""
+    """The structured formulas compiled by :mod:`bnproof.kernels.bn_cnn`."""
 
     loss: str
     pooling: str
@@ -87,8 +88,9 @@ class CNNProgram:
     grad_gamma: sp.Expr  # ∂L/∂γ (A)
 
 
-def _template_grad_z(r_j, m_jq, y_j, A_, s_, n_, P_, c_):
-    # ∂L/∂z_jq = -(γ/(n s)) y_j (c r_j - (A/P) m_jq); P = 1, c = 1 is the linear model's form
+def grad_z_template(r_j, m_jq, y_j, A_, s_, n_, P_, c_):
+    """The structured gradient the kernels compile: ∂L/∂z_jq = -(γ/(n s)) y_j (c r_j - (A/P) m_jq);
+    P = 1, c = 1 is the linear model's form (proved by prove_z_gradient)."""
     return -(gamma / (n_ * s_)) * y_j * (c_ * r_j - (A_ / P_) * m_jq)
 
 
@@ -103,7 +105,7 @@ def step_program(loss: str, pooling: str) -> CNNProgram:
         sample_margin=c * msum,
         weight=weight_expr(loss, gamma * mu),
         loss_term=loss_expr(loss, gamma * mu),
-        grad_z=_template_grad_z(r, m, y, A, s, n, P, c),
+        grad_z=grad_z_template(r, m, y, A, s, n, P, c),
         grad_gamma=-A,
     )
 
@@ -134,7 +136,7 @@ def prove_z_gradient(n_: int = 2, P_: int = 2) -> list[Identity]:
         for ys in _patterns(n_):
             zs, q, s_, ms, mus, L, rs, A_, c = _z_model(n_, P_, ys, pooling)
             for j, qq in itertools.product(range(n_), range(P_)):
-                tmpl = _template_grad_z(rs[j], ms[j][qq], ys[j], A_, s_, n_, P_, c)
+                tmpl = grad_z_template(rs[j], ms[j][qq], ys[j], A_, s_, n_, P_, c)
                 ok_z &= _vanishes(sp.diff(L, zs[j][qq]) - tmpl, q)
             ok_g &= _vanishes(sp.diff(L, gamma) + A_, q)
     method = (f"sympy.diff on scalar symbols z_ip (n={n_}, P={P_}), generic ℓ, average and sum pooling, "
@@ -165,7 +167,7 @@ def prove_w_identities(n_: int = 2, P_: int = 2, d_: int = 2, labels=None) -> li
     for pooling in POOLINGS:
         for ys in labels:
             _, q, s_, ms, mus, L, rs, A_, c = _z_model(n_, P_, ys, pooling, zs)
-            gz = {(i, p): _template_grad_z(rs[i], ms[i][p], ys[i], A_, s_, n_, P_, c)
+            gz = {(i, p): grad_z_template(rs[i], ms[i][p], ys[i], A_, s_, n_, P_, c)
                   for i in range(n_) for p in range(P_)}
             gw = [sp.diff(L, wk) for wk in ws]
             for k in range(d_):
@@ -304,8 +306,8 @@ def patches_as_samples_control(n_: int = 2, P_: int = 2) -> Identity:
 @functools.lru_cache(maxsize=2)
 def _cached(fast: bool) -> tuple[Identity, ...]:
     out = prove_z_gradient(2, 2)
-    # d = 2 with the two label patterns up to a global sign: the chain rule is label-blind and
-    # all four patterns cost 9 s (proved in full by tests/test_cao2023_cnn.py at d = 1)
+    # d = 2 with the two label patterns up to a global sign (a global sign flip is a symmetry of
+    # the chain rule, which is label-blind anyway): all four patterns would cost 9 s
     out += prove_w_identities(2, 2, 1 if fast else 2, labels=((1, 1), (1, -1)))
     out += prove_margin_identities(2, 2 if fast else 3)
     out += prove_linearisation(2, 2)

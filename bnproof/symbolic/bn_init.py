@@ -1,8 +1,11 @@
 r"""SymPy derivations for BN at initialization (Daneshmand et al. 2021; Nachum et al. 2024).
 
-Scalar symbols only (no MatrixSymbol calculus).  Every identity is an :class:`Identity` whose
-``holds`` comes from SymPy simplification to zero *and* a numerical cross-check at random
-points (mpmath, 30 digits) -- a symbolic result is not trusted alone.
+Scalar symbols only (no MatrixSymbol calculus).  Every identity is derived by :func:`derive`,
+whose verdict comes from SymPy simplification to zero *and* a numerical cross-check at random
+points (mpmath, 30 digits) -- a symbolic result is not trusted alone.  Claims read the results
+as :class:`bnproof.symbolic.identity.Identity` (:func:`nachum_identities`,
+:func:`daneshmand_identities`); the derivation pages (:func:`render_nachum2024`,
+:func:`render_daneshmand2021`) also print the SymPy sides of each, kept in a :class:`Derivation`.
 
 Nachum et al. 2024 [derived, not quoted]: n−1 identical points a and one odd point b,
 v = b − a, one layer of recentering (RC), a linear map, optional rescaling (RS) and ReLU.
@@ -16,6 +19,7 @@ formula for p_i(σ) (Lemma 9), and of Lemma 10's g(0) = 1 and g'(0) = 2n/(n+2).
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from typing import Callable
@@ -23,8 +27,11 @@ from typing import Callable
 import mpmath
 import sympy as sp
 
-__all__ = ["Identity", "nachum_identities", "daneshmand_identities", "recentered_row", "relu_cases",
-           "lemma10_g", "theorem1_floor"]
+from bnproof.symbolic.identity import GENERATED, Identity
+
+__all__ = ["Derivation", "derive", "nachum_derivations", "nachum_identities", "daneshmand_derivations",
+           "daneshmand_identities", "recentered_row", "relu_cases", "lemma10_g", "lemma10_integrand",
+           "theorem1_floor", "render_nachum2024", "render_daneshmand2021"]
 
 k = sp.Symbol("k", positive=True, integer=True)  # k = n − 1 ≥ 1 cluster points (so SymPy knows n ≥ 2)
 n = k + 1  # batch size
@@ -37,10 +44,12 @@ delta = sp.Symbol("delta", nonnegative=True)
 alpha, d, ell = sp.symbols("alpha d ell", positive=True)
 theta = sp.Symbol("theta", real=True)
 
+NUMERIC_TOL = 1e-20  # largest |lhs − rhs| at 30 digits that still counts as equal
+
 
 @dataclass(frozen=True)
-class Identity:
-    """lhs == rhs, derived by SymPy and checked numerically."""
+class Derivation:
+    """The worksheet behind one :class:`Identity`: lhs == rhs, the SymPy sides and both tests' results."""
 
     name: str
     statement: str  # LaTeX
@@ -51,7 +60,13 @@ class Identity:
 
     @property
     def holds(self) -> bool:
-        return self.symbolic and self.numeric_error < 1e-20
+        return self.symbolic and self.numeric_error < NUMERIC_TOL
+
+    @property
+    def identity(self) -> Identity:
+        how = (f"SymPy: lhs − rhs simplifies to 0: {'yes' if self.symbolic else 'no'}; "
+               f"max |lhs − rhs| at random points (30 digits) {self.numeric_error:.1e}")
+        return Identity(self.name, self.statement, self.holds, how)
 
 
 def _draw(x: sp.Symbol, rnd: random.Random) -> sp.Expr:
@@ -62,8 +77,10 @@ def _draw(x: sp.Symbol, rnd: random.Random) -> sp.Expr:
     return -v if x.is_negative else v
 
 
-def _check(name: str, statement: str, lhs: sp.Expr, rhs: sp.Expr,
-           sample: Callable[[random.Random], dict] | None = None, trials: int = 5) -> Identity:
+def derive(name: str, statement: str, lhs: sp.Expr, rhs: sp.Expr,
+           sample: Callable[[random.Random], dict] | None = None, trials: int = 5) -> Derivation:
+    """lhs == rhs tested twice: SymPy simplifies lhs − rhs to 0, and it vanishes at ``trials`` random
+    points (``sample``, else :func:`_draw` per free symbol) to 30 digits."""
     diff = sp.simplify(sp.expand(lhs - rhs))
     symbolic = diff == 0
     err = 0.0
@@ -74,7 +91,7 @@ def _check(name: str, statement: str, lhs: sp.Expr, rhs: sp.Expr,
             point = sample(rnd) if sample else {x: _draw(x, rnd) for x in free}
             val = sp.N((lhs - rhs).subs(point), 30)
             err = max(err, abs(float(val)) if val.is_real else float("inf"))
-    return Identity(name, statement, lhs, rhs, bool(symbolic), err)
+    return Derivation(name, statement, lhs, rhs, bool(symbolic), err)
 
 
 # --------------------------------------------------------------------------- Nachum et al. 2024
@@ -104,16 +121,18 @@ def _normal_expect(expr_pos: sp.Expr, expr_neg: sp.Expr) -> sp.Expr:
                        + sp.integrate(expr_neg.subs(gm, g) * dens, (g, -sp.oo, 0)))
 
 
-def nachum_identities() -> list[Identity]:
+@functools.lru_cache(maxsize=1)
+def nachum_derivations() -> tuple[Derivation, ...]:
+    """The cluster-plus-odd-point configuration: RC coordinates, disjoint ReLU supports, norm ratios (cached)."""
     cluster, odd = recentered_row()
     cases = relu_cases()
     out = [
-        _check("rc_cluster", r"a - \bar x = -g/n", cluster, -g / n),
-        _check("rc_odd", r"b - \bar x = (n-1)g/n", odd, (n - 1) * g / n),
-        _check("rc_mean_zero", r"(n-1)(a-\bar x) + (b - \bar x) = 0", (n - 1) * cluster + odd, sp.Integer(0)),
-        _check("relu_disjoint_pos", r"g>0:\ \mathrm{relu}(-g/n)\cdot\mathrm{relu}((n-1)g/n) = 0",
+        derive("rc_cluster", r"a - \bar x = -g/n", cluster, -g / n),
+        derive("rc_odd", r"b - \bar x = (n-1)g/n", odd, (n - 1) * g / n),
+        derive("rc_mean_zero", r"(n-1)(a-\bar x) + (b - \bar x) = 0", (n - 1) * cluster + odd, sp.Integer(0)),
+        derive("relu_disjoint_pos", r"g>0:\ \mathrm{relu}(-g/n)\cdot\mathrm{relu}((n-1)g/n) = 0",
                cases["g>0"][0] * cases["g>0"][1], sp.Integer(0)),
-        _check("relu_disjoint_neg", r"g<0:\ \mathrm{relu}(-g/n)\cdot\mathrm{relu}((n-1)g/n) = 0",
+        derive("relu_disjoint_neg", r"g<0:\ \mathrm{relu}(-g/n)\cdot\mathrm{relu}((n-1)g/n) = 0",
                cases["g<0"][0] * cases["g<0"][1], sp.Integer(0)),
     ]
     e_odd2 = _normal_expect(cases["g>0"][1] ** 2, cases["g<0"][1] ** 2)
@@ -121,21 +140,26 @@ def nachum_identities() -> list[Identity]:
     e_odd1 = _normal_expect(cases["g>0"][1], cases["g<0"][1])
     e_cl1 = _normal_expect(cases["g>0"][0], cases["g<0"][0])
     out += [
-        _check("E_odd_sq", r"\mathbb E[\mathrm{odd}_i^2] = (n-1)^2 s^2/(2n^2)", e_odd2, (n - 1) ** 2 * s**2 / (2 * n**2)),
-        _check("E_cluster_sq", r"\mathbb E[\mathrm{cluster}_i^2] = s^2/(2n^2)", e_cl2, s**2 / (2 * n**2)),
-        _check("norm_ratio_sq", r"\mathbb E\|\mathrm{odd}\|^2 / \mathbb E\|\mathrm{cluster}\|^2 = (n-1)^2",
+        derive("E_odd_sq", r"\mathbb E[\mathrm{odd}_i^2] = (n-1)^2 s^2/(2n^2)", e_odd2, (n - 1) ** 2 * s**2 / (2 * n**2)),
+        derive("E_cluster_sq", r"\mathbb E[\mathrm{cluster}_i^2] = s^2/(2n^2)", e_cl2, s**2 / (2 * n**2)),
+        derive("norm_ratio_sq", r"\mathbb E\|\mathrm{odd}\|^2 / \mathbb E\|\mathrm{cluster}\|^2 = (n-1)^2",
                sp.simplify(e_odd2 / e_cl2), (n - 1) ** 2),
-        _check("abs_ratio", r"\mathbb E|\mathrm{odd}_i| / \mathbb E|\mathrm{cluster}_i| = n-1",
+        derive("abs_ratio", r"\mathbb E|\mathrm{odd}_i| / \mathbb E|\mathrm{cluster}_i| = n-1",
                sp.simplify(e_odd1 / e_cl1), n - 1),
     ]
     # with RS (row scaled to unit norm): per-neuron magnitudes |g|(n−1)/n and |g|/n over the row norm
     row_norm = sp.sqrt((n - 1) * (g / n) ** 2 + ((n - 1) * g / n) ** 2)
-    out.append(_check("rs_row_norm", r"\|(-g/n,\dots,(n-1)g/n)\| = |g|\sqrt{(n-1)/n}",
+    out.append(derive("rs_row_norm", r"\|(-g/n,\dots,(n-1)g/n)\| = |g|\sqrt{(n-1)/n}",
                       sp.simplify(row_norm.subs(g, gp)), gp * sp.sqrt((n - 1) / n)))
-    out.append(_check("rs_ratio", r"\text{with RS: odd/cluster magnitude} = n-1",
+    out.append(derive("rs_ratio", r"\text{with RS: odd/cluster magnitude} = n-1",
                       sp.simplify((((n - 1) * gp / n) / row_norm.subs(g, gp)) / ((gp / n) / row_norm.subs(g, gp))),
                       n - 1))
-    return out
+    return tuple(out)
+
+
+def nachum_identities() -> list[Identity]:
+    """The identities of :func:`nachum_derivations`, as claims read them."""
+    return [dv.identity for dv in nachum_derivations()]
 
 
 # --------------------------------------------------------------------------- Daneshmand et al. 2021
@@ -156,7 +180,9 @@ def lemma10_g(npts: sp.Expr = n) -> sp.Expr:
     return (1 + 2 * t * (1 / npts - delta)) ** sp.Rational(-3, 2) * (1 + 2 * t * (1 / npts + delta / (npts - 1))) ** (-(npts - 1) / 2)
 
 
-def daneshmand_identities() -> list[Identity]:
+@functools.lru_cache(maxsize=1)
+def daneshmand_derivations() -> tuple[Derivation, ...]:
+    """Lemma 4, Theorem 1's constant, Sawa's formula (Lemma 9) and Lemma 10's g(0), g'(0) (cached)."""
     out = []
     # Lemma 4: V² = Σσ⁴ − 1/n on Σσ² = 1, and the extremal value n(n−1)δ²
     for m in (2, 3, 5):
@@ -164,15 +190,15 @@ def daneshmand_identities() -> list[Identity]:
         constraint = {x[-1]: 1 - sum(x[:-1])}
         lhs = sum((xi - sp.Rational(1, m)) ** 2 for xi in x).subs(constraint)
         rhs = (sum(xi**2 for xi in x) - sp.Rational(1, m)).subs(constraint)
-        out.append(_check(f"lemma4_gap_n{m}", rf"n={m}:\ \sum(\sigma_i^2-1/n)^2 = \sum\sigma_i^4 - 1/n", lhs, rhs))
+        out.append(derive(f"lemma4_gap_n{m}", rf"n={m}:\ \sum(\sigma_i^2-1/n)^2 = \sum\sigma_i^4 - 1/n", lhs, rhs))
     xs = sp.Symbol("x", positive=True)
     extremal = (1 - (n - 1) * xs - 1 / n) ** 2 + (n - 1) * (xs - 1 / n) ** 2
-    out.append(_check("lemma4_extremal", r"\sigma_1^2 = 1-(n-1)x,\ \sigma_{i>1}^2 = x:\ V^2 = n(n-1)(1/n - x)^2",
+    out.append(derive("lemma4_extremal", r"\sigma_1^2 = 1-(n-1)x,\ \sigma_{i>1}^2 = x:\ V^2 = n(n-1)(1/n - x)^2",
                       extremal, n * (n - 1) * (1 / n - xs) ** 2))
     # Theorem 1: the constant. Σ_k (1−2α/3)^k = 3/(2α) − 1 ≤ 3/(2α); 2n · 3/(2α√d) = 3n/(α√d)
     geo, floor = theorem1_floor()
-    out.append(_check("thm1_geometric_sum", r"\sum_{k\ge1}(1-2\alpha/3)^k = \frac{3}{2\alpha} - 1", geo, 3 / (2 * alpha) - 1))
-    out.append(_check("thm1_floor_main_text", r"2n\cdot\frac{3}{2\alpha\sqrt d} = \frac{3n}{\alpha\sqrt d}", floor,
+    out.append(derive("thm1_geometric_sum", r"\sum_{k\ge1}(1-2\alpha/3)^k = \frac{3}{2\alpha} - 1", geo, 3 / (2 * alpha) - 1))
+    out.append(derive("thm1_floor_main_text", r"2n\cdot\frac{3}{2\alpha\sqrt d} = \frac{3n}{\alpha\sqrt d}", floor,
                       3 * n / (alpha * sp.sqrt(d))))
     # Sawa (Lemma 9): ∂φ/∂θ2 at θ2 = 0, and Σ_i of the integrands = dP/dθ (so Σ p_i = P(0) − P(−∞) = 1)
     m = 3
@@ -182,11 +208,11 @@ def daneshmand_identities() -> list[Identity]:
     dphi = sp.diff(phi, th2).subs(th2, 0)
     integrand = lambda i: sig[i] * (1 - 2 * theta * sig[i]) ** sp.Rational(-1, 1) * sp.Mul(  # noqa: E731
         *[(1 - 2 * theta * sj) ** sp.Rational(-1, 2) for sj in sig])
-    out.append(_check("sawa_dphi", r"\partial_{\theta_2}\phi|_{\theta_2=0} = \sigma_i^2(1-2\theta\sigma_i^2)^{-1}\prod_j(1-2\theta\sigma_j^2)^{-1/2}",
+    out.append(derive("sawa_dphi", r"\partial_{\theta_2}\phi|_{\theta_2=0} = \sigma_i^2(1-2\theta\sigma_i^2)^{-1}\prod_j(1-2\theta\sigma_j^2)^{-1/2}",
                       dphi, integrand(0), sample=lambda r: {theta: -sp.Rational(r.randint(1, 50), 7),
                                                             **{sj: sp.Rational(r.randint(1, 30), 31) for sj in sig}}))
     P = sp.Mul(*[(1 - 2 * theta * sj) ** sp.Rational(-1, 2) for sj in sig])
-    out.append(_check("sawa_sum_is_derivative", r"\sum_i \sigma_i^2(1-2\theta\sigma_i^2)^{-1}P(\theta) = P'(\theta),\ P = \prod_j(1-2\theta\sigma_j^2)^{-1/2}",
+    out.append(derive("sawa_sum_is_derivative", r"\sum_i \sigma_i^2(1-2\theta\sigma_i^2)^{-1}P(\theta) = P'(\theta),\ P = \prod_j(1-2\theta\sigma_j^2)^{-1/2}",
                       sum(integrand(i) for i in range(m)), sp.diff(P, theta),
                       sample=lambda r: {theta: -sp.Rational(r.randint(1, 50), 7), **{sj: sp.Rational(r.randint(1, 30), 31) for sj in sig}}))
     # Lemma 10: g(0) = 1 and g'(0) = 2n/(n+2), for n = 2..8 exactly
@@ -194,6 +220,84 @@ def daneshmand_identities() -> list[Identity]:
         G = lemma10_g(sp.Integer(m))
         g0 = sp.integrate(G.subs(delta, 0), (t, 0, sp.oo))
         g1 = sp.integrate(sp.simplify(sp.diff(G, delta).subs(delta, 0)), (t, 0, sp.oo))
-        out.append(_check(f"lemma10_g0_n{m}", rf"n={m}:\ g(0) = 1", g0, sp.Integer(1)))
-        out.append(_check(f"lemma10_g1_n{m}", rf"n={m}:\ g'(0) = 2n/(n+2)", g1, sp.Rational(2 * m, m + 2)))
-    return out
+        out.append(derive(f"lemma10_g0_n{m}", rf"n={m}:\ g(0) = 1", g0, sp.Integer(1)))
+        out.append(derive(f"lemma10_g1_n{m}", rf"n={m}:\ g'(0) = 2n/(n+2)", g1, sp.Rational(2 * m, m + 2)))
+    return tuple(out)
+
+
+def daneshmand_identities() -> list[Identity]:
+    """The identities of :func:`daneshmand_derivations`, as claims read them."""
+    return [dv.identity for dv in daneshmand_derivations()]
+
+
+@functools.lru_cache(maxsize=None)
+def lemma10_integrand(npts: int, derivative: int = 0, module: str = "numpy") -> Callable:
+    """(t, δ) -> ∂^k/∂δ^k of Lemma 10's integrand (differentiated by SymPy), lambdified for
+    ``module`` ("numpy" for SciPy's quad, "mpmath" for mpmath.quad)."""
+    expr = lemma10_g(sp.Integer(npts))
+    if derivative:
+        expr = sp.diff(expr, delta, derivative)
+    return sp.lambdify((t, delta), expr, module)
+
+
+# --------------------------------------------------------------------------- derivation pages
+
+
+def _md(tex: str) -> str:
+    """LaTeX safe inside a Markdown table cell: no bare '|' (it would split the cell)."""
+    return tex.replace("\\|", "\\Vert ").replace("|", "\\vert ")
+
+
+def _row(dv: Derivation, lhs_tex: str) -> str:
+    return (f"| `{dv.name}` | ${_md(dv.statement)}$ | ${_md(lhs_tex)} = {_md(sp.latex(dv.rhs))}$ "
+            f"| {'yes' if dv.symbolic else 'no'} | {dv.numeric_error:.1e} | {'✓' if dv.holds else '✗'} |")
+
+
+_TABLE_HEAD = ["| identity | statement | SymPy result | lhs − rhs simplifies to 0 | max numeric error | holds |",
+               "|---|---|---|---|---|---|"]
+
+
+def render_daneshmand2021() -> tuple[dict[str, str], list[str]]:
+    """derivations/daneshmand2021.md (deterministic) and the names of identities that fail."""
+    dvs = daneshmand_derivations()
+    lines = [GENERATED, "",
+             "# Daneshmand, Joudaki, Bach (NeurIPS 2021): the algebra behind Theorem 1, derived", "",
+             "SymPy with scalar symbols ($x_i = \\sigma_i^2$, $s_i = \\sigma_i^2$ in Sawa's formula, $n = k+1$);",
+             "every identity is also checked numerically at random points with 30 digits.", "", *_TABLE_HEAD]
+    for dv in dvs:
+        lhs = sp.latex(dv.lhs)
+        lines.append(_row(dv, lhs if len(lhs) < 160 else "\\text{(long)}"))
+    lines += ["", "## Readings of the flagged misprints", "",
+              "- **Theorem 1's constant.** The chain (Theorem 5, induction, Lemma 4) gives",
+              "  $2n\\cdot\\frac{3}{2\\alpha\\sqrt d} = \\frac{3n}{\\alpha\\sqrt d}$ (identity `thm1_floor_main_text`):",
+              "  the main text's constant; the appendix's last line $\\frac{3n}{2\\alpha\\sqrt d}$ drops the factor 2.",
+              "- **Lemma 4.** The extremal configuration gives $V^2 = n(n-1)\\hat V^2$ (identity `lemma4_extremal`),",
+              "  so $V \\le \\sqrt{n(n-1)}\\,\\hat V \\le 2n\\hat V$; the paper's intermediate $2(n-1)^2$ is looser but valid.",
+              "- **Lemma 6 ($\\sigma_n$ for $\\sigma_i$).** Sawa's formula gives $p_i$ with $\\sigma_i^2$ in the numerator, and",
+              "  $\\sum_i$ of the integrands is $P'(\\theta)$ (identity `sawa_sum_is_derivative`), so $\\sum_i p_i = P(0) - P(-\\infty) = 1$.",
+              "  With $\\sigma_n$ printed for $\\sigma_i$ all $p_i$ would equal $p_n$ and sum to $n p_n \\ne 1$.",
+              "- **Lemma 8.** Lemma 10's $g(0) = 1$ and $g'(0) = 2n/(n+2)$ (identities `lemma10_*`) with convexity give",
+              "  $1/n - p_n \\le (1 - \\frac{2n}{n+2}\\sigma_n^2)(1/n - \\sigma_n^2)$; since $2n/(n+2) \\ge 2/3$ for $n \\ge 1$",
+              "  this implies the printed $(1 - \\frac23\\sigma_n^2)(1/n - \\sigma_n^2)$.", ""]
+    return {"daneshmand2021.md": "\n".join(lines)}, [dv.name for dv in dvs if not dv.holds]
+
+
+def render_nachum2024() -> tuple[dict[str, str], list[str]]:
+    """derivations/nachum2024.md (deterministic) and the names of identities that fail."""
+    dvs = nachum_derivations()
+    lines = [GENERATED, "",
+             "# Nachum, Bondaschi, Gastpar, Khina (2024): the cluster-plus-odd-point configuration, derived",
+             "", "[derived] — not quoted from the paper (its theorem statements were not available).", "",
+             "Batch: n−1 identical points $a$ and one odd point $b$, $v = b - a$; one layer",
+             "$x \\mapsto \\mathrm{ReLU}(\\mathrm{RC}(Wx))$ (optionally with RS before the ReLU).",
+             "SymPy works with $k = n-1 \\ge 1$ (so that it knows $n \\ge 2$); every identity is also checked",
+             "numerically at random points with 30 digits.", "",
+             "Per neuron, with $g = (Wv)_i$: the recentered row is $(-g/n, \\dots, -g/n, (n-1)g/n)$; after ReLU,",
+             "$g>0$ keeps only the odd point and $g<0$ only the cluster, so the supports are disjoint, the cluster",
+             "stays one point, and the output is again a cluster-plus-odd-point batch (an exact fixed configuration).",
+             "", *_TABLE_HEAD]
+    lines += [_row(dv, sp.latex(sp.simplify(dv.lhs))) for dv in dvs]
+    lines += ["", "Consequence: $\\mathbb E\\|x_{\\rm odd}\\|^2 / \\mathbb E\\|x_{\\rm cluster}\\|^2 = (n-1)^2$, so the",
+              "norm ratio is $n-1$ up to $O(1/\\sqrt d)$ fluctuations; with RS the per-neuron magnitudes are in the",
+              "same ratio $n-1$.", ""]
+    return {"nachum2024.md": "\n".join(lines)}, [dv.name for dv in dvs if not dv.holds]

@@ -15,7 +15,7 @@ Everything depends on w only through z = X w (or Q X w), so the gradient is
 (or Q X X^T Q): one step costs O(n^2) whatever d is.
 
 SymPy's matrix calculus differentiates quotients like ⟨w,x⟩/sqrt(wᵀΣw) wrongly
-(sympy issues 27406, 24725, 30527), so every derivation below is done component by
+(sympy/sympy#27406, #24725, #30527), so every derivation below is done component by
 component on scalar symbols, with a *generic* loss ``ell`` (an undefined function), and
 each structured formula that the code generator compiles is proved equal to the
 component-wise derivative exactly (the difference reduces to 0, see ``_vanishes``).
@@ -37,6 +37,7 @@ __all__ = [
     "step_program",
     "loss_expr",
     "weight_expr",
+    "grad_z_template",
     "prove_z_gradient",
     "prove_w_identities",
     "prove_uniform_solution",
@@ -68,7 +69,7 @@ def weight_expr(loss: str, arg: sp.Expr = u) -> sp.Expr:
 
 @dataclass(frozen=True)
 class StepProgram:
-    r"""The structured per-sample formulas compiled by :mod:`bnproof.codegen`.
+    r"""The structured per-sample formulas compiled by :mod:`bnproof.kernels.codegen`.
 
     Scalars: ``z`` (one coordinate of z = Xw), ``y`` (its label), ``s`` = ‖w‖_Σ =
     sqrt(mean z²), ``m`` the normalised margin, ``r`` = -ℓ'(γ m), ``A`` = mean(r m).
@@ -83,8 +84,9 @@ class StepProgram:
     identities: tuple[Identity, ...] = field(default=())
 
 
-def _template_grad_z(r_j, m_j, y_j, A_, s_, n_):
-    # ∂L/∂z_j = -(γ/(n s)) y_j (r_j - A m_j),  r = -ℓ'(γ m),  A = mean(r m)
+def grad_z_template(r_j, m_j, y_j, A_, s_, n_):
+    """The structured gradient the kernels compile: ∂L/∂z_j = -(γ/(n s)) y_j (r_j - A m_j),
+    r = -ℓ'(γ m), A = mean(r m) (proved equal to the component-wise derivative by prove_z_gradient)."""
     return -(gamma / (n_ * s_)) * y_j * (r_j - A_ * m_j)
 
 
@@ -95,7 +97,7 @@ def step_program(loss: str) -> StepProgram:
         margin=y * z / s,
         weight=weight_expr(loss, gamma * m),
         loss_term=loss_expr(loss, gamma * m),
-        grad_z=_template_grad_z(r, m, y, A, s, n),
+        grad_z=grad_z_template(r, m, y, A, s, n),
         grad_gamma=-A,
     )
 
@@ -141,7 +143,7 @@ def prove_z_gradient(n_: int = 3) -> list[Identity]:
         rs = [_generic_weight(gamma * mi) for mi in ms]
         A_ = sum(ri * mi for ri, mi in zip(rs, ms)) / n_
         for j in range(n_):
-            diff = sp.diff(L, zs[j]) - _template_grad_z(rs[j], ms[j], ys[j], A_, s_, n_)
+            diff = sp.diff(L, zs[j]) - grad_z_template(rs[j], ms[j], ys[j], A_, s_, n_)
             ok_z &= _vanishes(diff, q)
         ok_g &= _vanishes(sp.diff(L, gamma) + A_, q)
     method = (f"sympy.diff on scalar symbols z_1..z_{n_}, generic ℓ, all {2**n_} label patterns; "
@@ -182,7 +184,7 @@ def prove_w_identities(n_: int = 2, d_: int = 2, center: bool = False) -> list[I
         xs, ws, q, s_, ms, L = _w_model(n_, d_, ys, center)
         rs = [_generic_weight(gamma * mi) for mi in ms]
         A_ = sum(ri * mi for ri, mi in zip(rs, ms)) / n_
-        gz = sp.Matrix([_template_grad_z(rs[j], ms[j], ys[j], A_, s_, n_) for j in range(n_)])
+        gz = sp.Matrix([grad_z_template(rs[j], ms[j], ys[j], A_, s_, n_) for j in range(n_)])
         gw = sp.Matrix([sp.diff(L, wj) for wj in ws])
         ok_chain &= all(_vanishes(e, q) for e in gw - xs.T * gz)
         ok_euler &= _vanishes((ws.T * gw)[0, 0], q)

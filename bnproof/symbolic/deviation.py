@@ -19,7 +19,7 @@ is rewritten so that no O(1) quantity is ever subtracted from another:
 
   every term O(r) or O(ψ), computed to full relative precision; and ∂L/∂γ = -λ_0 (a + P)/s.
 
-The engine (:mod:`bnproof.deviation`) also stores r in a *scaled* representation
+The engine (:mod:`bnproof.engines.deviation`) also stores r in a *scaled* representation
 r = σ r̂ (σ = 2^e, r̂ = O(1)) so the gap never reaches float64 underflow; the formulas below
 are therefore derived in scaled form (ψ_i = σ ψ̂_i, P = σ P̂), σ = 1 being the plain form.
 
@@ -37,12 +37,14 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from bnproof.symbolic.bn_cnn import grad_z_template as cnn_template
+from bnproof.symbolic.bn_cnn import pool_factor
 from bnproof.symbolic.bn_linear import (
     LOSSES,
     Identity,
-    _template_grad_z,
     _vanishes,
     gamma,
+    grad_z_template,
     loss_expr,
     u,
     weight_expr,
@@ -193,7 +195,7 @@ def prove_deviation(n_: int = 3) -> list[Identity]:
         A_ = sum(li * mi for li, mi in zip(lams, ms)) / n_
         Ph_ = sum(_p_term(yi, ri, p) for yi, ri, p in zip(ys, rhs, psis)) / n_
         for j in range(n_):
-            orig = _template_grad_z(lams[j], ms[j], ys[j], A_, s_, n_)
+            orig = grad_z_template(lams[j], ms[j], ys[j], A_, s_, n_)
             new = -(gamma * lam0 / n_) * sigma * grad_template(ys[j], rhs[j], psis[j], Ph_, a, sigma, qh_, s_)
             ok["grad"] &= _vanishes(orig - new, q_orig)
         ok["grad_gamma"] &= _vanishes(-A_ + lam0 * (a + sigma * Ph_) / s_, q_orig)
@@ -250,7 +252,7 @@ def deviation_control(n_: int = 2) -> Identity:
     lams = [lam0 * (1 + sigma * p) for p in psis]
     A_ = sum(li * mi for li, mi in zip(lams, ms)) / n_
     Ph_ = sum(_p_term(yi, ri, p) for yi, ri, p in zip(ys, rhs, psis)) / n_
-    orig = _template_grad_z(lams[0], ms[0], ys[0], A_, s_, n_)
+    orig = grad_z_template(lams[0], ms[0], ys[0], A_, s_, n_)
     wrong = -(gamma * lam0 / n_) * sigma * (grad_template(ys[0], rhs[0], psis[0], Ph_, a, sigma, qh_, s_)
                                              - ys[0] * sigma * qh_ / s_**3)
     return Identity("dev_control_dropped_q_term",
@@ -278,9 +280,6 @@ def prove_cnn_deviation(n_: int = 2, P_: int = 2, pooling: str = "average") -> l
     z_ip = a y_i + σ r̂_ip with r̂ ⊥ ỹ (ỹ_ip = y_i) built in; generic weights λ_i = λ_0(1+σψ̂_i);
     exact reduction modulo s² = mean z².  Also: the control with Ψ̂'s δ̄ term dropped is rejected.
     """
-    from bnproof.symbolic.bn_cnn import _template_grad_z as cnn_template
-    from bnproof.symbolic.bn_cnn import pool_factor
-
     c_ = pool_factor(pooling, sp.Integer(P_))
     ok = ok_ctrl = True
     for ys in itertools.product([1, -1], repeat=n_):

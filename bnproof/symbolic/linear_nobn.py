@@ -26,7 +26,7 @@ observables need only (z, c) and three numbers fixed at the start:
     \|w\|^2 = \|w_0\|^2 + c^\top z_0 + c^\top z, \qquad
     \langle w, v\rangle = \langle w_0, v\rangle + c^\top (X v) \quad (z_0 = X w_0).
 
-Every structured formula the code generator compiles (``bnproof.templates.nobn``) is proved
+Every structured formula the code generator compiles (``bnproof.kernels.nobn``) is proved
 equal here to the component-wise derivative (generic loss ℓ, every label pattern), exactly,
 as in :mod:`bnproof.symbolic.bn_linear` -- never with MatrixSymbol calculus.
 """
@@ -61,7 +61,7 @@ _u = sp.Symbol("u", real=True)
 
 @dataclass(frozen=True)
 class NoBNProgram:
-    r"""Per-sample formulas compiled by :mod:`bnproof.templates.nobn`.
+    r"""Per-sample formulas compiled by :mod:`bnproof.kernels.nobn`.
 
     ``margin`` q(y, z); ``weight`` r(q) = -ℓ'(q); ``loss_term`` ℓ(q) in a form that is stable
     in floating point (log1p for the logistic loss); ``grad_z`` ∂L/∂z_j(y, r, n).

@@ -1,4 +1,4 @@
-"""The deviation engine (bnproof.deviation): agreement with the multiprecision engine, controls."""
+"""The deviation engine (bnproof.engines.deviation): agreement with the multiprecision engine, controls, fallback."""
 
 import math
 
@@ -10,8 +10,9 @@ from bnproof.core.data import gaussian_instance
 from bnproof.core.precision import get_context
 from bnproof.engines import deviation as D
 from bnproof.engines.audit import agreeing_digits
+from bnproof.engines.bn_linear import simulate
 from bnproof.engines.runner import log_checkpoints
-from bnproof.papers.cao2023 import simulate
+from bnproof.kernels import numba as kn
 
 
 def _setup(seed=0, n=8, d=24, scale=1.5, eta="0.1", loss="exp"):
@@ -119,8 +120,53 @@ def test_centred_bn_needs_balanced_labels():
             D.problem_from_data(data.X, data.y, "0.1", "exp", center=True)
 
 
-def test_kernel_source_is_printed_from_sympy():
+def test_kernel_source_is_the_printed_one():
+    """The engine compiles the source of bnproof.kernels.deviation (re-exported here)."""
     src = D.kernel_source("logistic")
     assert "def advance_f64" in src and "def advance_dd" in src
-    assert "psih[i] = phih/(E*phih*sigma + E + 1)" in src  # ψ(φ) of the logistic loss, derived
-    assert src == D.kernel_source("logistic")  # deterministic: numba's disk cache is keyed on it
+    assert D.compiled_kernel("logistic").__file__.endswith(".py")
+
+
+# --- the fallback policy (bnproof.kernels.numba) ------------------------------------------------
+
+
+def test_unusable_numba_runs_the_numpy_reference_and_says_why(monkeypatch):
+    _, prob, st = _setup()
+
+    def broken(loss):
+        raise OSError("no writable cache directory")
+    monkeypatch.setattr(D, "compiled_kernel", broken)
+    for variant in ("numba", "numba-dd"):
+        assert not D.warm_up(prob, variant) and not D.numba_usable(prob, variant)
+        tr = D.run_deviation(prob, st, 50, variant=variant, checkpoints=[50])
+        assert tr.ctx_name == "deviation-numpy" and tr.dps == 16
+        assert "cache" in tr.fallback
+        ref = D.run_deviation(prob, st, 50, variant="numpy", checkpoints=[50])
+        assert tr.values == ref.values and ref.fallback is None
+    st2 = st.copy()
+    D.advance(prob, st2, 10)  # the standalone step follows the same policy
+    ref = st.copy()
+    D.advance(prob, ref, 10, variant="numpy")
+    assert np.array_equal(st2.rh, ref.rh) and np.array_equal(st2.f, ref.f)
+
+
+def test_without_numba_installed_the_reason_says_so(monkeypatch):
+    _, prob, st = _setup()
+    monkeypatch.setattr(kn, "numba_available", lambda: False)
+    tr = D.run_deviation(prob, st, 20, variant="numba", checkpoints=[20])
+    assert tr.ctx_name == "deviation-numpy" and tr.fallback == "numba is not installed"
+
+
+def test_usable_numba_runs_compiled():
+    _, prob, st = _setup()
+    assert D.warm_up(prob) and D.warm_up(prob, "numba-dd") and D.warm_up(prob, "numpy")
+    tr = D.run_deviation(prob, st, 20, variant="numba-dd", checkpoints=[20])
+    assert tr.ctx_name == "deviation-numba-dd" and tr.dps == 31 and tr.fallback is None
+
+
+def test_non_finite_state_stops_the_run():
+    """A step size far outside the theorem's regime overflows: FloatingPointError, not garbage."""
+    data, _, st = _setup()
+    prob = D.problem_from_data(data.X, data.y, "1e200", "exp")
+    with pytest.raises(FloatingPointError, match="deviation engine: non-finite state"):
+        D.run_deviation(prob, st, 1000, variant="numba", checkpoints=[1000], progress=lambda t, n: None)

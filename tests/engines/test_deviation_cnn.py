@@ -1,4 +1,4 @@
-"""The CNN deviation engine (bnproof.deviation_cnn) against the multiprecision CNN engine, and controls.
+"""The CNN deviation engine (bnproof.engines.deviation_cnn) against the multiprecision CNN engine, and controls.
 
 The instance is the default one of ``cao2023.cnn.*`` (its generator, its parameter defaults).
 """
@@ -11,11 +11,12 @@ import pytest
 
 from bnproof.claims import get_claim
 from bnproof.core.precision import get_context
-from bnproof.engines import deviation as D
 from bnproof.engines import deviation_cnn as C
 from bnproof.engines.audit import agreeing_digits
-from bnproof.papers.cao2023_cnn import gaussian_patch_instance, simulate
-from bnproof.symbolic import deviation as dv
+from bnproof.engines.bn_cnn import simulate
+from bnproof.kernels import deviation as kd
+from bnproof.kernels import numba as kn
+from bnproof.models.bn_linear import gaussian_patch_instance
 
 CLAIM = get_claim("cao2023.cnn.patchwise-uniform")
 XVAL_T = 10_000
@@ -38,25 +39,14 @@ def _setup(data, loss=None, pooling="average", eta=None):
     return C.problem_from_patches(data.X, data.y, eta, loss, pooling), C.initial_state(data.X, data.y, data.w0)
 
 
-# --- the program is the proved one -------------------------------------------------------------
+# --- the engine compiles the printed program ------------------------------------------------------
 
 
-def test_program_rests_on_proved_identities():
-    assert dv.prove_cnn_gamma_step().holds
-    # the average-pooling form is in dv.all_identities (tests/test_symbolic_deviation.py); sum pooling here
-    assert all(i.holds for i in dv.prove_cnn_deviation(2, 2, "sum"))
-    for loss in ("exp", "logistic"):
-        prog = C.cnn_program(loss)
-        # h·(-(γcλ_0/n)σ) is exactly cnn_grad_template
-        back = -(dv.gamma * C.cc * dv.lam0 / C.nn) * dv.sigma * prog.h
-        assert sp_zero(back - dv.cnn_grad_template(dv.yj, dv.psih, dv.dh, C.Psih, C.cc, dv.s, C.nn))
-        src = C.kernel_source(loss)
-        assert "advance_cnn" in src and "cache=True" in src
-
-
-def sp_zero(expr):
-    import sympy as sp
-    return sp.cancel(sp.expand(expr)) == 0
+def test_kernel_is_the_printed_cnn_program():
+    """The program and printer live in bnproof.kernels.deviation (tests/kernels/test_deviation.py)."""
+    assert C.cnn_program is kd.cnn_program and C.kernel_source is kd.cnn_kernel_source
+    assert "advance_cnn" in C.kernel_source("exp")
+    assert hasattr(C.compiled_kernel("exp"), "advance_cnn")
 
 
 def test_unknown_pooling_or_loss_is_an_error(data):
@@ -135,9 +125,37 @@ def test_scaled_state_below_float64_underflow(data):
 
 def test_numba_unusable_falls_back_to_numpy(data, monkeypatch):
     prob, st = _setup(data)
-    monkeypatch.setattr(D, "numba_available", lambda: False)
-    monkeypatch.setattr(C, "_NUMBA_OK", {})
+    monkeypatch.setattr(kn, "numba_available", lambda: False)
+    assert not C.numba_usable(prob) and not C.warm_up(prob)
     tr = C.run_deviation_cnn(prob, st, 50, variant="numba", checkpoints=[50])
-    assert tr.ctx_name == "deviation-cnn-numpy"
+    assert tr.ctx_name == "deviation-cnn-numpy" and tr.fallback == "numba is not installed"
     ref = C.run_deviation_cnn(prob, st, 50, variant="numpy", checkpoints=[50])
     assert tr.values["gap"] == ref.values["gap"]
+
+
+def test_numba_failure_falls_back_to_numpy(data, monkeypatch):
+    """The same policy as the linear engine: a failing zero-step call means the NumPy reference."""
+    prob, st = _setup(data)
+
+    def broken(loss):
+        raise OSError("no writable cache directory")
+    monkeypatch.setattr(C, "compiled_kernel", broken)
+    tr = C.run_deviation_cnn(prob, st, 50, variant="numba", checkpoints=[50])
+    assert tr.ctx_name == "deviation-cnn-numpy" and "cache" in tr.fallback
+    st2, ref = st.copy(), st.copy()
+    C.advance(prob, st2, 10)
+    C.advance(prob, ref, 10, variant="numpy")
+    assert np.array_equal(st2.rh, ref.rh)
+
+
+def test_usable_numba_runs_compiled(data):
+    prob, st = _setup(data)
+    assert C.numba_usable(prob)
+    tr = C.run_deviation_cnn(prob, st, 20, variant="numba", checkpoints=[20])
+    assert tr.ctx_name == "deviation-cnn-numba" and tr.dps == 16 and tr.fallback is None
+
+
+def test_unknown_variant_is_rejected(data):
+    prob, st = _setup(data)
+    with pytest.raises(ValueError):
+        C.run_deviation_cnn(prob, st, 10, variant="numba-dd")

@@ -1,4 +1,4 @@
-"""Gradient flow in log-time (bnproof.flow): reaches t = 1e30, converges, matches GD, settles k."""
+"""Gradient flow in log-time (bnproof.engines.flow): reaches t = 1e30, converges, matches GD, settles k."""
 
 import numpy as np
 import pytest

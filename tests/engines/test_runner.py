@@ -1,11 +1,10 @@
-"""Runner, checkpoints and the precision audit."""
+"""Runners (step by step on a context, and in chunks in place) and their checkpoints."""
 
 import mpmath
 import pytest
 
-from bnproof.core.precision import FlintContext, Float64Context, MpmathContext
-from bnproof.engines.audit import agreeing_digits, precision_audit
-from bnproof.engines.runner import log_checkpoints, run
+from bnproof.core.precision import Float64Context
+from bnproof.engines.runner import log_checkpoints, run, run_chunked
 
 
 def test_checkpoints_are_log_spaced_and_end_at_the_horizon():
@@ -15,41 +14,60 @@ def test_checkpoints_are_log_spaced_and_end_at_the_horizon():
     assert 35 <= len(cps) <= 45
 
 
-def _logistic_map(ctx):
-    # x <- 3.9 x (1 - x): chaotic, so digits are lost at a known rate (~0.25 digits/step)
-    def step(x):
-        return (ctx.mid(ctx.num("3.9") * x * (1 - x)),)
-
-    def observe(x):
-        return {"x": x}
-
-    with ctx.scope():
-        x0 = ctx.num("0.3")
-    return step, (x0,), observe
-
-
-@pytest.mark.parametrize("ctx", [MpmathContext(30), FlintContext(30)], ids=["mpmath", "flint"])
-def test_audit_detects_lost_digits(ctx):
-    step, s0, obs = _logistic_map(ctx)
-    hi = ctx.with_dps(60)
-    a = run(ctx, step, s0, 150, obs, checkpoints=[0, 10, 50, 150])
-    step2, s2, obs2 = _logistic_map(hi)
-    b = run(hi, step2, s2, 150, obs2, checkpoints=[0, 10, 50, 150])
-    audit = precision_audit(a, b, ["x"])
-    digits = audit.per_checkpoint["x"]
-    assert digits[0] >= 29  # t = 0 agrees
-    assert digits[-1] < 10  # chaos ate the digits by t = 150: the audit must say so
-    assert audit.agreeing_digits["x"] == min(digits)
-
-
-def test_agreeing_digits():
-    assert agreeing_digits(["1.0000001"], ["1.0000002"], cap=30)[0] == pytest.approx(7, abs=0.1)
-    assert agreeing_digits(["5"], ["5"], cap=30) == [30.0]
-
-
 def test_float64_run_records_strings():
     ctx = Float64Context()
     tr = run(ctx, lambda x: (x / 2,), (1.0,), 10, lambda x: {"x": x})
     assert tr.t[-1] == 10 and tr.values["x"][-1] == repr(2.0**-10)
     with mpmath.workdps(20):
         assert tr.log10["x"][-1] == pytest.approx(-10 * 0.30103, rel=1e-4)
+
+
+class _Halving:
+    """x <- x/2 in place, k steps at a time (an engine in the shape run_chunked drives)."""
+
+    def __init__(self):
+        self.x = mpmath.mpf(1)
+        self.calls = []
+
+    def advance(self, k):
+        self.calls.append(k)
+        self.x /= mpmath.mpf(2) ** k
+
+    def observe(self):
+        return {"x": self.x, "zero": mpmath.mpf(0)}
+
+
+def test_chunked_run_observes_exactly_at_the_checkpoints():
+    eng = _Halving()
+    tr = run_chunked(eng.advance, eng.observe, 1000, ctx_name="halving", digits=17, checkpoints=[0, 10, 100])
+    assert tr.t == [0, 10, 100] and tr.dps == 16 and tr.ctx_name == "halving" and tr.fallback is None
+    assert eng.calls == [10, 90, 900]  # one call per stretch, the tail after the last checkpoint too
+    assert tr.values["x"][1] == mpmath.nstr(mpmath.mpf(2) ** -10, 17, min_fixed=0, max_fixed=0)
+    assert tr.log10["x"][-1] == pytest.approx(-100 * 0.30103, rel=1e-5)
+    assert tr.log10["zero"] == [float("-inf")] * 3
+    assert tr.final_state is None and tr.steps_per_s > 0
+
+
+def test_chunked_run_with_progress_goes_in_200_chunks():
+    eng = _Halving()
+    seen = []
+    checks = []
+    tr = run_chunked(eng.advance, eng.observe, 1000, ctx_name="halving", digits=17, checkpoints=[7, 1000],
+                     progress=lambda t, n: seen.append((t, n)), after_chunk=checks.append)
+    assert tr.t == [7, 1000]
+    assert sum(eng.calls) == 1000 and max(eng.calls) <= 5 and eng.calls[:2] == [5, 2]  # chunk = 1000 // 200
+    assert seen[-1] == (1000, 1000) and [t for t, _ in seen] == checks
+    assert all(b > a for a, b in zip(checks, checks[1:]))
+
+
+def test_chunked_run_defaults_to_log_checkpoints_and_stops_when_told():
+    eng = _Halving()
+    tr = run_chunked(eng.advance, eng.observe, 300, ctx_name="halving", digits=20)
+    assert tr.t == log_checkpoints(300)
+
+    def stop(t):
+        if t >= 3:
+            raise FloatingPointError(f"stop at {t}")
+    with pytest.raises(FloatingPointError, match="stop at 3"):
+        run_chunked(_Halving().advance, _Halving().observe, 10, ctx_name="h", digits=17, checkpoints=[1, 2, 3, 10],
+                    after_chunk=stop)

@@ -6,9 +6,11 @@ import pytest
 
 from bnproof.core.data import gaussian_instance
 from bnproof.core.precision import FlintContext, Float64Context, MpmathContext
+from bnproof.engines.baseline import plain_mpmath_gd
+from bnproof.engines.bn_linear import gram_and_z0, simulate
 from bnproof.kernels.codegen import compile_kernel, kernel_source
-from bnproof.papers.cao2023 import _gram_and_z0
 from bnproof.symbolic import bn_linear as bl
+from bnproof.testing import assert_gradient
 
 DPS = 110  # working digits; FD step 1e-30: truncation ~1e-60, rounding ~1e-80
 
@@ -16,9 +18,29 @@ DPS = 110  # working digits; FD step 1e-30: truncation ~1e-60, rounding ~1e-80
 def _kernel(ctx, loss, center, seed=1, n=5, d=7):
     ds = gaussian_instance(seed, n, d, 1.3)
     with ctx.scope():
-        G, z0, X = _gram_and_z0(ctx, ds, center, ds.w0)
+        G, z0, X = gram_and_z0(ctx, ds, center, ds.w0)
         k = compile_kernel(bl.step_program(loss), ctx, G=G, y=ds.y, eta=ctx.num("0.1"))
     return ds, k, z0, X
+
+
+def _check_gradient(ctx, k, ds, z0, X):
+    """∇_{(w,γ)} L from the kernel (∇_w L = Xᵀ ∂L/∂z) against a central difference at DPS digits, h = 1e-30."""
+    with ctx.scope():
+        gz, gg = k.gradient(ctx.aslist(z0), ctx.num("1.7"))
+        w = ctx.vector(ds.w0)
+
+    def L(x):  # loss as a function of the parameters x = (w, γ), through z = X w
+        with ctx.scope():
+            zz = [ctx.sum([a * ctx.num(str(b)) for a, b in zip(xi, x[:-1])]) for xi in X]
+            return mpmath.mpf(ctx.to_str(k.loss(zz, ctx.num(str(x[-1]))), DPS))
+
+    with mpmath.workdps(DPS):
+        x = [mpmath.mpf(ctx.to_str(v, DPS)) for v in w] + [mpmath.mpf("1.7")]
+        Xm = [[mpmath.mpf(ctx.to_str(v, DPS)) for v in row] for row in X]
+        gzm = [mpmath.mpf(ctx.to_str(v, DPS)) for v in gz]
+        grad = [mpmath.fsum(Xm[i][j] * gzm[i] for i in range(ds.n)) for j in range(ds.d)]
+        grad.append(mpmath.mpf(ctx.to_str(gg, DPS)))
+    assert_gradient(L, grad, x, dps=DPS, h="1e-30", atol=1e-50)
 
 
 @pytest.mark.parametrize("loss", bl.LOSSES)
@@ -26,31 +48,7 @@ def _kernel(ctx, loss, center, seed=1, n=5, d=7):
 @pytest.mark.parametrize("ctx", [MpmathContext(DPS), FlintContext(DPS)], ids=["mpmath", "flint"])
 def test_gradient_matches_finite_difference_to_50_digits(ctx, loss, center):
     ds, k, z0, X = _kernel(ctx, loss, center)
-    with ctx.scope():
-        z = ctx.aslist(z0)
-        gamma = ctx.num("1.7")
-        gz, gg = k.gradient(z, gamma)
-        w = ctx.vector(ds.w0)
-    with mpmath.workdps(DPS):
-        h = mpmath.mpf("1e-30")
-
-        def L_w(wv, g):  # loss as a function of the parameters (w, γ), through z = X w
-            with ctx.scope():
-                zz = [ctx.sum([a * ctx.num(str(b)) for a, b in zip(xi, wv)]) for xi in X]
-                return mpmath.mpf(ctx.to_str(k.loss(zz, ctx.num(str(g))), DPS))
-
-        wm = [mpmath.mpf(ctx.to_str(v, DPS)) for v in w]
-        g0 = mpmath.mpf("1.7")
-        # ∇_w L = X^T ∂L/∂z, checked coordinate by coordinate in w
-        Xm = [[mpmath.mpf(ctx.to_str(v, DPS)) for v in row] for row in X]
-        gzm = [mpmath.mpf(ctx.to_str(v, DPS)) for v in gz]
-        for j in range(ds.d):
-            e = [h if i == j else 0 for i in range(ds.d)]
-            fd = (L_w([a + b for a, b in zip(wm, e)], g0) - L_w([a - b for a, b in zip(wm, e)], g0)) / (2 * h)
-            an = mpmath.fsum(Xm[i][j] * gzm[i] for i in range(ds.n))
-            assert abs(fd - an) < mpmath.mpf("1e-50"), (j, fd, an)
-        fd_g = (L_w(wm, g0 + h) - L_w(wm, g0 - h)) / (2 * h)
-        assert abs(fd_g - mpmath.mpf(ctx.to_str(gg, DPS))) < mpmath.mpf("1e-50")
+    _check_gradient(ctx, k, ds, z0, X)
 
 
 @pytest.mark.parametrize("loss", bl.LOSSES)
@@ -71,11 +69,13 @@ def test_wrong_gradient_is_caught_by_the_finite_difference():
     wrong = bl.StepProgram(**{**bl.step_program("exp").__dict__,
                               "grad_z": -(bl.gamma / (bl.n * bl.s)) * bl.y * bl.r})
     with ctx.scope():
-        G, _, _ = _gram_and_z0(ctx, ds, False, ds.w0)
+        G, _, _ = gram_and_z0(ctx, ds, False, ds.w0)
         kw = compile_kernel(wrong, ctx, G=G, y=ds.y, eta=ctx.num("0.1"))
         gz_ok, _ = k.gradient(z0, ctx.num(1))
         gz_bad, _ = kw.gradient(z0, ctx.num(1))
         assert max(abs(a - b) for a, b in zip(gz_ok, gz_bad)) > 1e-3
+    with pytest.raises(AssertionError, match="finite difference"):
+        _check_gradient(ctx, kw, ds, z0, X)
 
 
 def test_generated_source_has_no_float_literals():
@@ -87,9 +87,6 @@ def test_generated_source_has_no_float_literals():
 
 def test_step_is_the_parameter_space_gd_step():
     """One engine step equals one plain d-dimensional GD step on (w, γ) (baseline in mpmath)."""
-    from bnproof.engines.baseline import plain_mpmath_gd
-    from bnproof.papers.cao2023 import simulate
-
     ds = gaussian_instance(4, 5, 9, 1.5)
     for center in (False, True):
         w, g = plain_mpmath_gd(ds.X, ds.y, ds.w0, eta="0.1", steps=25, dps=60, center=center)

@@ -1,23 +1,16 @@
-"""Hand-derived backprop through BN against central finite differences; FIM via the Gram matrix."""
+"""Hand-derived backprop through BN against central finite differences; FIM via the Gram matrix;
+heavy-ball training of the population-BN network."""
+
+import copy
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
+from bnproof.core.differences import central_gradient
 from bnproof.models import bn_backprop as bp
-from bnproof.strategies.meanfield import bn_batches, popnets
-
-
-def _fd(f, x, h=1e-6):
-    g = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        xp, xm = x.copy(), x.copy()
-        xp[i] += h
-        xm[i] -= h
-        g[i] = (f(xp) - f(xm)) / (2 * h)
-    return g
+from bnproof.strategies import bn_batches, popnets
+from bnproof.testing import assert_gradient
 
 
 @pytest.mark.parametrize("B", [2, 3, 8])
@@ -27,8 +20,7 @@ def test_bn_backward_matches_finite_difference(B):
     V = rng.standard_normal(Z.shape)
     n, norm = bp.bn_forward(Z)
     an = bp.bn_backward(V, n, norm)
-    fd = _fd(lambda z: float(np.sum(V * bp.bn_forward(z)[0])), Z)
-    assert np.max(np.abs(an - fd)) < 1e-7
+    assert_gradient(lambda z: float(np.sum(V * bp.bn_forward(z)[0])), an, Z, atol=1e-7)
 
 
 def test_wrong_backward_is_caught():
@@ -38,8 +30,8 @@ def test_wrong_backward_is_caught():
     V = rng.standard_normal(Z.shape)
     n, norm = bp.bn_forward(Z)
     wrong = np.sqrt(6) * (V - V.mean(axis=-1, keepdims=True)) / norm  # mean path only
-    fd = _fd(lambda z: float(np.sum(V * bp.bn_forward(z)[0])), Z)
-    assert np.max(np.abs(wrong - fd)) > 1e-2
+    with pytest.raises(AssertionError):  # some coordinate differs from the finite difference by more than 1e-2
+        assert_gradient(lambda z: float(np.sum(V * bp.bn_forward(z)[0])), wrong, Z, atol=1e-2)
 
 
 @settings(max_examples=30, deadline=None)
@@ -82,7 +74,7 @@ def test_network_gradient_norms_match_finite_difference(act):
         Zs.append(Z)
         H = phi(np.concatenate([bp.bn_forward(Z[:, :, a:b])[0] for a, b in zip(cuts[:-1], cuts[1:])], axis=-1))
     for l in (1, depth):
-        g = _fd(lambda z: float(np.sum(v * f_from(l, z))), Zs[l - 1])
+        g = central_gradient(lambda z: float(np.sum(v * f_from(l, z))), Zs[l - 1])
         for B, a, b in zip(sizes, cuts[:-1], cuts[1:]):
             want = np.sum(g[:, :, a:b] ** 2, axis=(0, 2))
             assert np.allclose(run[B].grad_sq[l - 1], want, rtol=1e-5), (l, B)
@@ -109,14 +101,9 @@ def test_per_sample_jacobian_matches_finite_difference(bn):
         bp.popnet_set_params(net, th)
         return bp.popnet_forward(net, X)[3][:, 0]
 
-    fd = np.zeros_like(J)
-    h = 1e-6
-    for j in range(theta.size):
-        e = np.zeros_like(theta)
-        e[j] = h
-        fd[:, j] = (f(theta + e) - f(theta - e)) / (2 * h)
+    for k in range(X.shape[0]):  # row k of J: the gradient of f(x_k) in all parameters
+        assert_gradient(lambda th: f(th)[k], J[k], theta, atol=1e-6)
     bp.popnet_set_params(net, theta)
-    assert np.max(np.abs(J - fd)) < 1e-6
 
 
 @settings(max_examples=20, deadline=None)
@@ -145,9 +132,8 @@ def test_loss_gradient_matches_finite_difference():
         bp.popnet_set_params(net, th)
         return bp.popnet_loss_grad(net, X, Y)[0]
 
-    fd = _fd(loss, theta.copy())
+    assert_gradient(loss, an, theta.copy(), atol=1e-7)
     bp.popnet_set_params(net, theta)
-    assert np.max(np.abs(an - fd)) < 1e-7
 
 
 def test_lanczos_on_the_jacobian_operator_matches_the_gram_route():
@@ -157,3 +143,22 @@ def test_lanczos_on_the_jacobian_operator_matches_the_gram_route():
     a = bp.fim_top_eigenvalue_jacobian(J)
     b = bp.fim_top_eigenvalue(bp.ntk_gram(net, X))
     assert a == pytest.approx(b, rel=1e-9) and a == pytest.approx(np.linalg.eigvalsh(J.T @ J / 60)[-1], rel=1e-9)
+
+
+def test_momentum_training_converges_below_the_stability_edge_and_stops_above_it():
+    """Heavy-ball GD on a linear model (quadratic loss, Hessian top eigenvalue λ): stable iff η < 2(1+μ)/λ."""
+    rng = np.random.default_rng(1)
+    net = bp.popnet_init(rng, [4, 1], 1.0, 0.0, 1.0, False, rng.standard_normal((10, 4)))
+    X = rng.standard_normal((32, 4))
+    Y = rng.standard_normal((32, 1))
+    A = np.c_[X, np.ones(32)]
+    eta_star = 2 * 1.9 / np.linalg.eigvalsh(A.T @ A / 32)[-1]
+    theta0 = bp.popnet_params(net)
+    below = bp.popnet_train_momentum(copy.deepcopy(net), X, Y, 0.9 * eta_star, 0.9, 400)
+    coef = np.linalg.lstsq(A, Y, rcond=None)[0]
+    optimum = 0.5 * float(np.sum((A @ coef - Y) ** 2)) / 32  # the least-squares loss
+    assert len(below) == 400 and below[-1] == pytest.approx(optimum, rel=1e-9)
+    above = bp.popnet_train_momentum(copy.deepcopy(net), X, Y, 1.1 * eta_star, 0.9, 400, blowup=1e3)
+    assert len(above) < 400 and above[-1] > 1e3 * above[0]  # stopped once past blowup × the initial loss
+    assert np.array_equal(bp.popnet_params(net), theta0)  # the copies were trained, not the network
+    assert below[0] == pytest.approx(bp.popnet_loss_grad(net, X, Y)[0])

@@ -1,4 +1,4 @@
-"""Shared BN-at-init forward passes (bnproof.bn_init): the exact-in-law Gram chain, observables, bad input."""
+"""BN-at-init forward passes (bnproof.models.bn_init): the exact-in-law Gram chain, observables, bad input."""
 
 import math
 
@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from bnproof.core.errors import BadInput
 from bnproof.models import bn_init as bi
-from bnproof.strategies.bn_init import (
-    batches,
-    components,
+from bnproof.strategies import (
+    bn_components,
     generic_batches,
+    init_batches,
     low_rank_batches,
     near_degenerate_batches,
 )
@@ -50,8 +50,19 @@ def test_gram_chain_matches_explicit_forward_in_law():
     assert abs(np.mean(explicit) - np.mean(chain)) < 5 * se
 
 
+def test_chain_from_inputs_is_the_gram_chain_of_the_inputs():
+    """Same generator state, same draws: the convenience start equals gram_chain from gram_factor(XᵀX)."""
+    X = np.random.default_rng(4).standard_normal((3, 16, 4))
+    comp = bi.Components(True, False, "relu")
+    obs = lambda R: {"V": bi.orthogonality_gap(R)}  # noqa: E731
+    a = bi.chain_from_inputs(X, 5, comp, np.random.default_rng(7), obs)["V"]
+    b = bi.gram_chain(bi.gram_factor(np.swapaxes(X, -1, -2) @ X), 5, 16, comp, np.random.default_rng(7), obs)["V"]
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (6, 3)
+
+
 @settings(max_examples=25, deadline=None)
-@given(X=batches(), comp=components())
+@given(X=init_batches(), comp=bn_components())
 def test_layer_keeps_unit_frobenius_and_finite(X, comp):
     Hs = bi.forward(X, 2, comp, np.random.default_rng(0))
     for H in Hs:
@@ -71,7 +82,7 @@ def test_rescaling_rows_have_equal_norm(X):
 
 
 @settings(max_examples=25, deadline=None)
-@given(X=batches())
+@given(X=init_batches())
 def test_observables_agree_with_direct_formulas(X):
     H = X / np.linalg.norm(X)
     R = _R(X)

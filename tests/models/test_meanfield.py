@@ -1,4 +1,4 @@
-"""bnproof.meanfield (kernels, recursions, rates) and bnproof.symbolic.meanfield (derivations)."""
+"""bnproof.models.meanfield (kernels, recursions, rates) and bnproof.symbolic.meanfield (derivations)."""
 
 import math
 
@@ -10,39 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bnproof.models import meanfield as mf
-from bnproof.strategies.meanfield import correlations
+from bnproof.strategies import correlations
 from bnproof.symbolic import meanfield as smf
-
-
-def test_yang_identities_hold():
-    ids = smf.yang_identities()
-    assert {i.name for i in ids} >= {"J_at_1", "J_prime", "q_star_half", "relu_rate_limit", "relu_rate_decreasing",
-                                     "c_k_positive", "bn_jacobian", "numeric_evaluators"}
-    assert all(i.holds for i in ids), [i.name for i in ids if not i.holds]
-
-
-def test_wei_identities_hold():
-    ids = smf.wei_identities()
-    assert all(i.holds for i in ids), [i.name for i in ids if not i.holds]
-
-
-def test_wrong_limit_and_wrong_kernel_are_rejected():
-    """Negative controls for the symbolic checks: a mutated limit and kernel do not pass."""
-    lam = smf.relu_rate_expr()
-    assert sp.simplify(sp.limit(lam, smf.B, sp.oo) - 1) != 0
-    wrong_J = smf.J_expr() * sp.pi / 2  # unnormalised
-    assert sp.simplify(wrong_J.subs(smf.c, 1) - 1) != 0
-
-
-def test_rendered_derivations_are_deterministic():
-    from bnproof.papers.wei2019 import render_derivation as wei_render
-    from bnproof.papers.yang2019 import render_derivation as yang_render
-
-    for render in (yang_render, wei_render):
-        files, failed = render()
-        assert failed == []
-        again, _ = render()
-        assert files == again and all(t.startswith("<!-- generated") for t in files.values())
+from bnproof.testing import assert_gradient
 
 
 @settings(max_examples=40, deadline=None)
@@ -52,8 +22,7 @@ def test_J_properties(x):
     assert mf.J(x) >= x - 1e-12  # ReLU correlations are pulled up
     assert 0 <= mf.relu_deriv_kernel(x) <= 0.5
     if -0.999 < x < 0.999:
-        h = 1e-6
-        assert abs((mf.J(x + h) - mf.J(x - h)) / (2 * h) - mf.J_prime(x)) < 1e-6
+        assert_gradient(lambda c: mf.J(c[0]), [mf.J_prime(x)], [x], h=1e-6, atol=1e-6)
 
 
 @settings(max_examples=30, deadline=None)
@@ -88,3 +57,53 @@ def test_wei_bound_readings_differ_and_hat_is_jensen_form():
         mf.wei_fim_bound(o, widths, "other")
     with pytest.raises(ValueError):
         mf.wei_order_parameters(4, 2.0, 0.5, 1.0, True, "other")
+
+
+# --- Yang et al.: BSB1 values, explosion rates ------------------------------------------------
+
+
+def test_relu_rate_values_decrease_to_the_limit():
+    vals = {4: 3.084, 5: 2.274, 6: 2.004, 8: 1.788, 16: 1.590, 32: 1.522, 64: 1.493, 128: 1.480}
+    for B, v in vals.items():
+        assert abs(mf.relu_rate(B) - v) < 1e-3
+    rates = [mf.relu_rate(B) for B in range(4, 400)]
+    assert all(a > b for a, b in zip(rates, rates[1:]))
+    assert abs(mf.relu_rate(10 ** 6) - mf.RATE_LIMIT) < 1e-5 and all(r > mf.RATE_LIMIT for r in rates)
+
+
+def test_bsb1_theory_values():
+    for B in (4, 8, 16, 64):
+        assert abs(mf.bsb1_q_star(B) - 0.5) < 1e-14
+    assert abs(mf.bsb1_c_star(8) - 0.2501) < 1e-4 and abs(mf.bsb1_c_star(64) - 0.3104) < 1e-4
+
+
+def test_gegenbauer_series_reproduces_the_closed_forms():
+    """Thm 9 with orthonormal a_k gives (B-2)/(B-3) for φ = id and tends to the ReLU closed form."""
+    for B in (4, 8, 16):
+        assert abs(mf.gegenbauer_rate(lambda x: x, B, kmax=4)["rate"] - mf.linear_rate(B)) < 1e-10
+    r30 = mf.gegenbauer_rate(lambda x: np.maximum(x, 0), 8, kmax=30)["rate"]
+    r10 = mf.gegenbauer_rate(lambda x: np.maximum(x, 0), 8, kmax=10)["rate"]
+    assert r10 < r30 < mf.relu_rate(8) and mf.relu_rate(8) - r30 < 0.04
+    assert mf.gegenbauer_rate(lambda x: np.ones_like(x), 8, kmax=6)["rate"] is None
+
+
+# --- Wei et al.: order-parameter recursions ----------------------------------------------------
+
+
+def test_bn_closed_forms_and_gamma_dependence():
+    o = mf.wei_order_parameters(4, 2.0, 0.5, 1.5, True)
+    assert o.qhat[1:4] == pytest.approx([1.125] * 3) and o.qhat_xy[2] == pytest.approx(1.5 ** 2 / (2 * math.pi))
+    assert o.q[2] == pytest.approx(0.5 + 2 * 1.125) and o.qtil[4] == 1.0
+    # variance reading: s² = σ_w² γ²(1/2 - 1/2π) for l ≥ 2, so q̃_xy^{l}/q̃_xy^{l+1} = 1/(2 - 2/π), γ-free
+    assert o.qtil_xy[2] / o.qtil_xy[3] == pytest.approx(1 / (2 - 2 / math.pi))
+    p = mf.wei_order_parameters(4, 2.0, 0.5, 1.5, True, "second-moment")
+    assert p.qtil_xy[2] / p.qtil_xy[3] == pytest.approx(1.5 ** 2 * 2 / (4 * p.q[2]))
+    widths = [100] * 4 + [1]
+    bounds = [mf.wei_fim_bound(mf.wei_order_parameters(4, 2.0, 0.5, g, True), widths)["bound"] for g in (0.5, 1, 2)]
+    assert bounds[0] < bounds[1] < bounds[2]
+
+
+def test_vanilla_recursion_matches_kernels():
+    o = mf.wei_order_parameters(3, 2.0, 0.0, 1.0, False)
+    assert o.q[1:3] == pytest.approx([2.0, 2.0]) and o.q_xy[1] == 0.0
+    assert o.qtil_xy[1] == pytest.approx(2.0 * 0.25 * o.qtil_xy[2])  # E[relu'relu'] = 1/4 at c = q_xy^1/q^1 = 0

@@ -1,4 +1,5 @@
-"""The group-lasso convex program (bnproof.convex): reduction, pattern enumeration, solve, sparsify."""
+"""The group-lasso convex program (bnproof.solvers.group_lasso): reduction, pattern enumeration, solve,
+sparsify, and the per-data-set run (exact or sampled patterns)."""
 
 import itertools
 import math
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 
 from bnproof.solvers import group_lasso as cv
-from bnproof.strategies.ergen2022 import regression_data
+from bnproof.strategies import regression_data
 
 
 def _instance(seed, n, d):
@@ -100,3 +101,27 @@ def test_exact_patterns_complete_on_random_data(ds):
         S = cv.sampled_patterns(A, 4000, np.random.default_rng(0))
         assert cv.merge_patterns(D, S).shape[1] == D.shape[1]
         assert D.shape[1] <= cv.pattern_count_bound(ds.n, A.shape[1])
+
+
+def test_solve_exact_is_solve_over_every_pattern():
+    X, y = _instance(0, 8, 2)
+    A = cv.whiten(X, 1 / math.sqrt(8)).Ut
+    sol, general = cv.solve_exact(A, y, 0.1)
+    D, _ = cv.exact_patterns(A)
+    assert general and sol.ok and np.array_equal(sol.D, D)
+    assert sol.value == pytest.approx(cv.solve(A, y, D, 0.1).value, rel=1e-12)
+
+
+def test_convex_run_exact_and_sampled():
+    X, y = _instance(0, 12, 2)
+    exact = cv.convex_run(X, y, 0.05, 1 / math.sqrt(12))
+    assert exact.exact and exact.D.shape[1] == exact.bound == 134
+    assert exact.solution.value == pytest.approx(0.989728, abs=1e-6)  # reference notes §6.0, same instance
+    assert exact.sparse.value == pytest.approx(exact.solution.value, rel=1e-6)
+    sampled = cv.convex_run(X, y, 0.05, 1 / math.sqrt(12), mode="sampled", samples=30, seed=1)
+    assert not sampled.exact and sampled.D.shape[1] < exact.D.shape[1]
+    assert sampled.solution.value >= exact.solution.value - 1e-7  # a subset of patterns: an upper bound
+    before = sampled.D.shape[1]
+    sampled.add_patterns(exact.D)
+    assert sampled.D.shape[1] == exact.D.shape[1] > before
+    assert sampled.solution.value == pytest.approx(exact.solution.value, rel=1e-6)

@@ -1,0 +1,149 @@
+r"""``yang2019.bsb1-fixed-point``: the batch Gram matrix of a deep ReLU BN network goes to BSB1 form."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bnproof.analysis.stats import mean_ci
+from bnproof.claims import Claim, register
+from bnproof.core.params import Param, RunConfig
+from bnproof.core.records import REFUTED, VERIFIED, Curve, HLine, Outcome, Panel, panels
+from bnproof.core.verdicts import CONFIDENCE_LEVEL, combine, interval_verdict
+from bnproof.models import meanfield as mf
+from bnproof.models.bn_backprop import BatchBNRun
+from bnproof.papers.yang2019.networks import (
+    CITATION,
+    common_params,
+    depth_param,
+    read_common,
+    simulate_networks,
+    width_param,
+)
+
+__all__ = ["measure_bsb1", "decide_bsb1", "check_bsb1_fixed_point", "BSB1"]
+
+
+def measure_bsb1(runs: list[dict[int, BatchBNRun]], sizes: list[int], burn: int) -> dict[int, dict]:
+    """Per batch size: mean diagonal q and off-diagonal/diagonal c of h^l h^{lT}/N over layers
+    after ``burn`` (mean and CI over networks), with q* and c*."""
+    per = {}
+    for b in sizes:
+        qs = [float(r[b].gram_q[burn:].mean()) for r in runs]
+        cs = [float(np.nanmean(r[b].gram_c[burn:])) for r in runs]
+        per[b] = {"q": mean_ci(qs), "c": mean_ci(cs), "q_theory": mf.bsb1_q_star(b), "c_theory": mf.bsb1_c_star(b)}
+    return per
+
+
+def decide_bsb1(at_b: dict, tol_c: float, tol_q: float) -> str:
+    """|c - c*| and |q - q*|/q*, each ± its CI half-width, against their tolerances."""
+    (c, c_lo, c_hi), (q, q_lo, q_hi) = at_b["c"], at_b["q"]
+    q_star, c_star = at_b["q_theory"], at_b["c_theory"]
+    err_c, hw_c = abs(c - c_star), (c_hi - c_lo) / 2
+    err_q, hw_q = abs(q - q_star) / q_star, (q_hi - q_lo) / 2 / q_star
+    return combine([interval_verdict(err_c - hw_c, err_c + hw_c, (-math.inf, tol_c)),
+                    interval_verdict(err_q - hw_q, err_q + hw_q, (-math.inf, tol_q))])
+
+
+def _reason(verdict: str, at_b: dict, p: dict, burn: int) -> str:
+    B, tol_c, tol_q = p["batch_size"], p["tol_c"], p["tol_q"]
+    (c, c_lo, c_hi), (q, q_lo, q_hi) = at_b["c"], at_b["q"]
+    q_star, c_star = at_b["q_theory"], at_b["c_theory"]
+    what = "" if p["center"] else " without mean subtraction (mutated claim)"
+    if verdict == VERIFIED:
+        return (f"B = {B}{what}: simulated c = {c:.4f} [{c_lo:.4f}, {c_hi:.4f}] vs c* = J(-1/(B-1)) = {c_star:.4f} "
+                f"and q = {q:.4f} vs q* = 1/2, within {tol_c:g} and {tol_q:.0%} ({p['seeds']} networks, width "
+                f"{p['width']}, layers {burn + 1}-{p['depth']})")
+    if verdict == REFUTED:
+        return (f"B = {B}{what}: simulated c = {c:.4f} [{c_lo:.4f}, {c_hi:.4f}], q = {q:.4f} [{q_lo:.4f}, "
+                f"{q_hi:.4f}] vs c* = {c_star:.4f}, q* = {q_star:.4f}: off by more than {tol_c:g} / {tol_q:.0%} "
+                f"beyond the {CONFIDENCE_LEVEL:.0%} CI ({p['seeds']} networks)")
+    return (f"B = {B}: c = {c:.4f} [{c_lo:.4f}, {c_hi:.4f}] vs c* = {c_star:.4f}; the CI straddles the "
+            f"tolerance {tol_c:g}: raise --param seeds or width")
+
+
+def _bsb1_figure(per: dict, runs: list, p: dict) -> dict:
+    """c* against B (theory curve, simulated points and CI ends) and q^l, c^l against depth."""
+    sizes, B = p["sizes"], p["batch_size"]
+    grid = list(range(2, max(sizes) + 1))
+    r0 = runs[0][B]
+    return panels(
+        Panel("BSB1 correlation c* against batch size", "batch size B", "c*", grid, [
+            Curve("theory J(-1/(B-1))", [mf.bsb1_c_star(b) for b in grid], style="-"),
+            Curve(f"simulation ({p['seeds']} nets, 95% CI lo)", [per[b]["c"][1] for b in sizes], sizes, "v"),
+            Curve("simulation mean", [per[b]["c"][0] for b in sizes], sizes, "o"),
+            Curve("simulation 95% CI hi", [per[b]["c"][2] for b in sizes], sizes, "^")]),
+        Panel(f"convergence in depth (B = {B}, network 0)", "layer l", "value", list(range(1, p["depth"] + 1)), [
+            Curve("q^l (mean diagonal)", [float(v) for v in r0.gram_q.mean(axis=1)]),
+            Curve("c^l (off-diagonal / diagonal)", [float(v) for v in np.nanmean(r0.gram_c, axis=1)])],
+            hlines=[HLine(per[B]["q_theory"], "q* = 1/2"), HLine(per[B]["c_theory"], "c* = J(-1/(B-1))")]),
+    )
+
+
+def check_bsb1_fixed_point(claim: Claim, config: RunConfig) -> Outcome:
+    r"""With full BN and ReLU the batch Gram matrix of a deep random network reaches the BSB1 fixed point.
+
+    Statement: h^l h^{lT}/N → q*[(1 - c*)I + c* 11ᵀ] with q* = ((B-1)/(2√π))Γ(3/2)Γ((B-1)/2)/Γ((B+1)/2)
+    = 1/2 and c* = J(-1/(B-1)), J the normalised arc-cosine kernel.
+
+    Source: Yang et al. 2019, the BSB1 fixed point of the mean-field recursion (ReLU closed
+    forms); reference notes §c1.1, check proposal §c1.4.
+
+    Measured: ``seeds`` networks of width ``width`` and ``depth`` BN layers, each on ``batches``
+    batches of every B in the sweep; q (mean diagonal) and c (off-diagonal/diagonal) averaged
+    over the second half of the layers, Student-t CI over networks.
+
+    Decision (at B = ``batch_size``): |c - c*| ± CI half-width against ``tol_c`` and
+    |q - q*|/q* ± half-width against ``tol_q``: both inside verify, either beyond refutes,
+    otherwise inconclusive.
+
+    Negative control: ``--param center=false`` (no mean subtraction) is refuted (c ≈ 0.5).
+    """
+    p = read_common(claim, config)
+    burn = p["depth"] // 2  # average over the second half of the layers: the fixed point is reached by then
+    runs = simulate_networks(config, p, "relu", p["center"], False, claim.id)
+    per = measure_bsb1(runs, p["sizes"], burn)
+    at_b = per[p["batch_size"]]
+    verdict = decide_bsb1(at_b, p["tol_c"], p["tol_q"])
+    (c, c_lo, c_hi), (q, q_lo, q_hi) = at_b["c"], at_b["q"]
+    measured = {"c_star": c, "q_star": q, "c_star_ci": [c_lo, c_hi], "q_star_ci": [q_lo, q_hi],
+                "abs_error_c": abs(c - at_b["c_theory"]), "rel_error_q": abs(q - at_b["q_theory"]) / at_b["q_theory"],
+                "sweep": {str(b): {"c_star": v["c"][0], "c_star_ci": [v["c"][1], v["c"][2]], "q_star": v["q"][0],
+                                   "c_theory": v["c_theory"]} for b, v in per.items()}}
+    expected = {"c_star": at_b["c_theory"], "q_star": at_b["q_theory"], "c_star_formula": "J(-1/(B-1))",
+                "q_star_formula": "((B-1)/(2√π))Γ(3/2)Γ((B-1)/2)/Γ((B+1)/2) = 1/2"}
+    tolerance = {"c_abs": p["tol_c"], "q_rel": p["tol_q"], "confidence_level": CONFIDENCE_LEVEL}
+    params = {"seed": config.seed, **{k: p[k] for k in ("batch_size", "width", "depth", "seeds", "batches")},
+              "sweep": p["sizes"], "layers_averaged": [burn + 1, p["depth"]], "activation": "relu",
+              "center": p["center"], "epsilon": 0.0, "weights": "W ~ N(0, 1/N), no bias", "std": "biased (1/B)",
+              "inputs": "i.i.d. N(0, 1) batches"}
+    return Outcome(verdict, _reason(verdict, at_b, p, burn), expected, measured, tolerance, params,
+                   {"arithmetic": "float64", "monte_carlo_seeds": p["seeds"], "confidence_level": CONFIDENCE_LEVEL},
+                   _bsb1_figure(per, runs, p))
+
+
+BSB1 = register(Claim(
+    id="yang2019.bsb1-fixed-point",
+    paper="yang2019",
+    citation=CITATION,
+    summary="full BN + ReLU: the batch Gram matrix → q*[(1-c*)I + c*11ᵀ], q* = 1/2, c* = J(-1/(B-1))",
+    statement=(r"\frac1N h^l h^{l\top} \to q^*\big[(1-c^*)I + c^* 11^\top\big],\quad q^* = \tfrac12,\quad "
+               r"c^* = J\!\big(-\tfrac{1}{B-1}\big),\ J(c) = \tfrac1\pi\big(\sqrt{1-c^2} + (\pi - \arccos c)c\big)"),
+    confidence="paper",
+    assumptions=("full BN: mean subtraction and division by the batch std (biased, ε = 0), then ReLU",
+                 "W ~ N(0, 1/N); width N → ∞ (finite-width bias is part of the tolerance)",
+                 "depth large enough to reach the fixed point"),
+    check=check_bsb1_fixed_point,
+    source="Yang et al. 2019, BSB1 fixed point Σ* = q*[(1-c*)I + c*11ᵀ] for ReLU; reference notes §c1.1, §c1.4",
+    params=common_params(2) + (
+        width_param(),
+        depth_param(24, "number of BN layers (the second half is averaged)"),
+        Param("center", True, "subtract the batch mean (false: the mutated claim without centering, refuted)", bool),
+        Param("tol_c", 0.01, "absolute tolerance on c*", float, lo=0, hi=1, lo_open=True, hi_open=True),
+        Param("tol_q", 0.02, "relative tolerance on q*", float, lo=0, hi=1, lo_open=True, hi_open=True),
+    ),
+    notes=("q* = 1/2 and c* = J(-1/(B-1)) are exact in the width limit for ReLU: for h ~ N(0, G) the direction "
+           "Gh/‖Gh‖ is independent of ‖Gh‖ (derived in derivations/yang2019.md). Finite width biases c by O(1/N). "
+           "Defaults: width 512, 24 layers, 4 networks × 6 batches of each B in {4, 8, 16, 32}."),
+))

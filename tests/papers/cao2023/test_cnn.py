@@ -1,0 +1,185 @@
+"""Cao et al. 2023, the BN linear CNN claims (bnproof/papers/cao2023/cnn.py): verdicts, negative
+controls, input errors.
+
+Claims: ``cao2023.cnn.patchwise-uniform`` and ``cao2023.cnn.rate``.  Negative controls that must be
+rejected: no patch-wise uniform solution (nP > d) run anyway, the rate mutated to k = 4 (and k = 3,
+which holds for the linear model but not for the CNN).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import cli
+
+from bnproof.core.data import validate
+from bnproof.core.errors import BadInput
+from bnproof.engines.audit import agreeing_digits
+from bnproof.models.bn_linear import gaussian_patch_instance
+from bnproof.testing import run_check
+
+PW, RATE = "cao2023.cnn.patchwise-uniform", "cao2023.cnn.rate"
+
+
+@pytest.fixture(scope="module")
+def quick_pw():
+    return run_check(PW, quick=True)
+
+
+@pytest.fixture(scope="module")
+def quick_rate():
+    return run_check(RATE, quick=True)
+
+
+# --- the claims ---------------------------------------------------------------------------------
+
+
+def test_patchwise_uniform_verified_quick(quick_pw):
+    rec = quick_pw
+    assert rec["verdict"] == "verified", rec["reason"]
+    assert rec["confidence"] == "paper" and "[recon]" in rec["notes"]
+    m = rec["measured"]
+    assert float(m["gap"]) < 1e-12 and m["gap_nonincreasing_late"]
+    assert all(abs(float(x) - 1) < 1e-12 for row in m["patch_margins"] for x in row)
+    assert len(m["patch_margins"]) == 4 and len(m["patch_margins"][0]) == 3
+    np.testing.assert_allclose([float(v) for v in m["direction"]], [float(v) for v in rec["expected"]["direction"]],
+                               atol=1e-10)
+    # patch-wise is stricter than sample-wise: sample margins equalise first
+    assert float(m["sample_gap"]) < float(m["gap"]) / 10
+    first = m["patch_gap_when_sample_gap_first_below_1e-3"]
+    assert float(first["gap"]) > 1e-3
+    assert rec["precision"]["agreeing_digits"]["gap"] >= 10
+    assert rec["params"]["pooling"] == "average" and rec["params"]["P"] == 3
+
+
+def test_rate_verified_quick_with_the_linearised_mechanism(quick_rate):
+    rec = quick_rate
+    assert rec["verdict"] == "verified", rec["reason"]
+    assert rec["confidence"] == "recon" and "[recon]" in rec["notes"]
+    m = rec["measured"]
+    assert abs(m["mechanism"] - 1) < 0.01  # d ln gap/dt = -η|γ|c r(γ̃) λ_min(QK(ρB+I))/(ns²)
+    assert 1.8 < m["k_local"] < 2.3  # log², not the linear model's log³
+    assert isinstance(m["gap"], str) and rec["series"]["t"][-1] == 5000
+    assert rec["precision"]["agreeing_digits"]["gap"] >= 10
+
+
+@pytest.mark.parametrize("k", [4, 3])
+def test_rate_mutated_exponent_is_refuted(k):
+    # k = 3 is what the linear model attains; the CNN's patch gap only decays like exp(-c log² t)
+    rec = run_check(RATE, quick=True, params={"k": k})
+    assert rec["verdict"] == "refuted", rec["reason"]
+
+
+@pytest.mark.parametrize("cid", [PW, RATE])
+def test_no_patchwise_solution_is_inapplicable(cid):
+    rec = run_check(cid, steps=2000, params={"d": 8})  # nP = 12 > d = 8
+    assert rec["verdict"] == "inapplicable" and "patch-wise" in rec["reason"]
+    assert float(rec["measured"]["gap_lower_bound"]) > 0.1
+
+
+@pytest.mark.parametrize("cid", [PW, RATE])
+def test_no_patchwise_solution_run_anyway_is_refuted(cid):
+    rec = run_check(cid, steps=3000, params={"d": 8, "enforce_assumptions": "false"})
+    assert rec["verdict"] == "refuted", rec["reason"]
+    assert float(rec["measured"]["gap"]) >= float(rec["measured"].get("gap_lower_bound", 0))
+
+
+def test_both_pooling_conventions():
+    # sum pooling = average pooling with γ' = Pγ and step P²η on γ': slower, same limit.  On this
+    # instance both converge (average so fast that it needs more digits, next test).
+    small = {"n": 3, "P": 2, "d": 48, "pooling": "sum"}
+    rec = run_check(PW, quick=True, seed=1, params=small)
+    assert rec["verdict"] == "verified", rec["reason"]
+    assert rec["params"]["pooling"] == "sum"
+    rec = run_check(RATE, quick=True, seed=1, params=small)
+    assert rec["verdict"] == "verified", rec["reason"]
+    assert abs(rec["measured"]["mechanism"] - 1) < 0.02 and rec["measured"]["fit_variable"] == "log(0.4*t)"
+    # on the default instance sum pooling is far from converged early on: never a refutation
+    for cid in (PW, RATE):
+        rec = run_check(cid, steps=2000, params={"pooling": "sum"})
+        assert rec["verdict"] == "inconclusive", rec["reason"]
+
+
+def test_average_pooling_converges_faster_and_underflow_is_inconclusive():
+    small = {"n": 3, "P": 2, "d": 48}
+    rec = run_check(PW, quick=True, seed=1, params=small)  # average pooling: gap 3.5e-51 at t = 5000
+    assert rec["verdict"] == "verified" and float(rec["measured"]["gap"]) < 1e-40, rec["reason"]
+    # the same run at 40 digits loses the gap below the working precision: inconclusive, with advice
+    rec = run_check(PW, quick=True, seed=1, dps=40, params=small)
+    assert rec["verdict"] == "inconclusive" and "--dps" in rec["reason"]
+
+
+def test_logistic_loss_verified():
+    rec = run_check(PW, quick=True, loss="logistic")
+    assert rec["verdict"] == "verified", rec["reason"]
+
+
+def test_float64_noise_is_never_a_verdict():
+    rec = run_check(RATE, quick=True, params={"arith": "float64", "audit_dps": 60})
+    assert rec["verdict"] == "inconclusive", rec["reason"]
+    assert rec["precision"]["agreeing_digits"]["gap"] < 6
+
+
+def test_audit_disabled_cannot_verify():
+    rec = run_check(PW, steps=3000, params={"audit": "false", "gap_tol": 1e-6})
+    assert rec["verdict"] == "inconclusive"
+
+
+def test_same_inputs_same_record(quick_pw):
+    again = run_check(PW, quick=True)
+    for key in ("verdict", "measured", "params", "expected"):
+        assert again[key] == quick_pw[key]
+
+
+def test_patch_data_through_the_api():
+    ds = gaussian_patch_instance(0, 4, 3, 48, 1.0)
+    rec = run_check(PW, quick=True, data=validate(ds.X, ds.y, ds.w0, "api"))
+    assert rec["verdict"] == "verified" and rec["params"]["w0"] == "from --data"
+    with pytest.raises(BadInput, match="n×P×d"):
+        run_check(PW, quick=True, data=validate(ds.X[:, 0, :], ds.y, ds.w0, "matrix"))
+
+
+# --- bad input: exit 2 with one line ----------------------------------------------------------
+
+
+def _one_line_error(code, out, err, fragment):
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("bnproof: error:") and fragment in err, err
+
+
+def test_unrecognised_pooling_exits_2(capsys):
+    _one_line_error(*cli(["check", PW, "--param", "pooling=max", "--quick"], capsys), "pooling")
+
+
+@pytest.mark.parametrize("arrays, fragment", [
+    ({"X": np.zeros((4, 3, 10)), "y": np.array([1, -1, 1])}, "y must have shape"),
+    ({"X": np.ones((4, 3, 10)), "y": np.array([1, -1, 1, 1]), "w0": np.ones(9)}, "w0 must have shape"),
+    ({"X": np.ones((4, 3, 10, 2)), "y": np.array([1, -1, 1, 1])}, "X must be"),
+    ({"X": np.ones((4, 10)), "y": np.array([1, -1, 1, 1])}, "n×P×d"),
+])
+def test_inconsistent_patch_data_exits_2(arrays, fragment, capsys, tmp_path):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    _one_line_error(*cli(["check", RATE, "--data", str(path), "--quick"], capsys), fragment)
+
+
+def test_bad_sizes_exit_2(capsys):
+    _one_line_error(*cli(["check", PW, "--param", "P=0", "--quick"], capsys), "P >= 1")
+
+
+# --- engines (--param engine: the deviation engine of bnproof.engines.deviation_cnn) --------------
+
+
+def test_deviation_and_multiprecision_engines_agree_and_records_only_add_keys(quick_pw):
+    dev = quick_pw  # engine=auto: the deviation engine
+    mp = run_check(PW, quick=True, params={"engine": "multiprecision"})
+    assert dev["params"]["engine_used"] == "deviation" and mp["params"]["engine_used"] == "multiprecision"
+    assert dev["verdict"] == mp["verdict"] == "verified"
+    assert set(dev["measured"]) == set(mp["measured"])
+    assert set(mp["params"]) <= set(dev["params"]) and set(mp["precision"]) <= set(dev["precision"])
+    assert dev["params"]["dps"] == mp["params"]["dps"]
+    for key in ("gap", "sample_gap", "gamma"):
+        assert agreeing_digits([dev["measured"][key]], [mp["measured"][key]], cap=30)[0] >= 10, key
+    xval = dev["precision"]["cross_validation"]
+    assert xval["steps"] == dev["series"]["t"][-1] and xval["agreeing_digits"]["gap"] >= 10
+    assert dev["precision"]["agreeing_digits"]["gap"] <= xval["agreeing_digits"]["gap"]  # minimum over audits

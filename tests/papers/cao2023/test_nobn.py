@@ -1,0 +1,114 @@
+"""The no-BN baseline claim ``cao2023.nobn.max-margin`` (bnproof/papers/cao2023/nobn.py) on its quick
+defaults, and the negative controls the checker must reject."""
+
+import json
+
+import numpy as np
+import pytest
+from helpers import cli
+
+from bnproof.core.data import gaussian_instance, validate
+from bnproof.core.errors import BadInput
+from bnproof.papers.cao2023.limits import limits
+from bnproof.testing import run_check
+
+MM, CONTRAST = "cao2023.nobn.max-margin", "cao2023.contrast"
+
+
+def _npz(tmp_path, name, ds):
+    path = tmp_path / name
+    arrays = {"X": ds.X, "y": ds.y} | ({"w0": ds.w0} if ds.w0 is not None else {})
+    np.savez(path, **arrays)
+    return str(path)
+
+
+def _coinciding():
+    """d ≫ n isotropic: every point is a support vector, so ŵ = w_mm (seed 0: all α_i > 0)."""
+    ds = gaussian_instance(0, 8, 24, 1.0)
+    assert limits(ds).alpha.min() > 0
+    return ds
+
+
+def _not_separable():
+    # x and -x with the same label: no w through the origin separates them
+    return validate(np.array([[1.0, 0.2, 0.0], [-1.0, -0.2, 0.0], [0.0, 1.0, 0.5]]), np.array([1, 1, -1]),
+                    None, "not separable")
+
+
+@pytest.fixture(scope="module")
+def quick_mm():
+    return run_check(MM, quick=True)
+
+
+def test_max_margin_verified_quick(quick_mm):
+    rec = quick_mm
+    assert rec["verdict"] == "verified", rec["reason"]
+    m = rec["measured"]
+    assert m["best_family"] == "inverse-log" and m["p_last_decade"] >= 0.75
+    assert float(m["angle_to_max_margin"]) < 0.1 < float(m["angle_to_uniform_margin"])
+    d = np.array([float(v) for v in m["direction"]])
+    assert abs(np.linalg.norm(d) - 1) < 1e-12 and len(d) == rec["params"]["d"]
+    assert max(m["svm"]["kkt"].values()) < 1e-8
+    prec = rec["precision"]
+    assert prec["context"] == "float64" and prec["audit_dps"] == 30
+    assert len(prec["audits"]) == 2 and prec["agreeing_digits"]["angle"] >= 10
+    assert isinstance(m["angle_to_max_margin"], str) and rec["params"]["steps"] == 100_000
+    assert rec["confidence"] == "recon" and "[recon]" in rec["notes"]
+
+
+def test_max_margin_logistic_verified():
+    rec = run_check(MM, quick=True, loss="logistic")
+    assert rec["verdict"] == "verified", rec["reason"]
+
+
+def test_mutated_rate_exp_log2_is_refuted():
+    """Negative control: 'no-BN gap decays like exp(-c log² t)' must come out refuted."""
+    rec = run_check(MM, quick=True, params={"claim_rate": "exp-log2"})
+    assert rec["verdict"] == "refuted", rec["reason"]
+    assert "exp(-c·log² t)" in rec["reason"]
+
+
+def test_mutated_limit_uniform_margin_is_refuted():
+    """Negative control: 'GD without BN converges to the uniform-margin ŵ' must come out refuted."""
+    rec = run_check(MM, quick=True, params={"limit": "uniform-margin"})
+    assert rec["verdict"] == "refuted", rec["reason"]
+    assert rec["measured"]["p_last_decade"] < 0.5
+
+
+def test_max_margin_on_flint_main_run_agrees():
+    """The same short run in python-flint (audited as a whole) gives the float64 angle."""
+    a = run_check(MM, steps=3000, params={"arith": "flint", "audit_steps": 3000})
+    b = run_check(MM, steps=3000, params={"audit_steps": 3000})
+    assert a["precision"]["context"] == "flint" and len(a["precision"]["audits"]) == 1
+    assert abs(float(a["measured"]["angle_to_max_margin"]) - float(b["measured"]["angle_to_max_margin"])) < 1e-12
+
+
+def test_audit_disabled_cannot_verify():
+    rec = run_check(MM, steps=3000, params={"audit": "false"})
+    assert rec["verdict"] == "inconclusive" and "audit" in rec["reason"]
+
+
+def test_divergent_step_size_is_inconclusive():
+    rec = run_check(MM, steps=500, eta="50", params={"audit_steps": 200})
+    assert rec["verdict"] == "inconclusive" and "--eta" in rec["reason"]
+
+
+@pytest.mark.parametrize("cid", [MM, CONTRAST])
+def test_not_separable_data_is_inapplicable(cid, tmp_path, capsys):
+    path = _npz(tmp_path, "nonsep.npz", _not_separable())
+    code, out, _ = cli(["check", cid, "--data", path, "--json"], capsys)
+    rec = json.loads(out)
+    assert code == 3 and rec["verdict"] == "inapplicable" and "not linearly separable" in rec["reason"]
+
+
+@pytest.mark.parametrize(("cid", "param"), [(MM, "claim_rate=fast"), (MM, "limit=elsewhere"),
+                                            (CONTRAST, "center=maybe"), (CONTRAST, "own_frac=0.7"),
+                                            (MM, "audit_steps=-1")])
+def test_bad_param_value_is_a_one_line_error(cid, param, capsys):
+    code, out, err = cli(["check", cid, "--param", param, "--steps", "1000"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("bnproof: error:"), err
+
+
+def test_bad_param_value_raises_badinput():
+    with pytest.raises(BadInput):
+        run_check(MM, steps=1000, params={"claim_rate": "exp-log3"})

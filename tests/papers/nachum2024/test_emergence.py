@@ -1,0 +1,54 @@
+"""nachum2024.odd-point-emergence: deep RC+ReLU networks drive a generic batch to cluster + odd point."""
+
+import json
+
+import pytest
+
+from bnproof.papers.nachum2024 import emergence as em
+from bnproof.testing import assert_rejected, run_check
+
+EMERGE = "nachum2024.odd-point-emergence"
+EM_SMALL = {"n": 32, "width": 256, "depth": 200, "seeds": 6}
+
+
+def test_emergence_verified_with_three_statistics():
+    r = run_check(EMERGE, params=EM_SMALL, quick=True)
+    assert r["verdict"] == "verified", r["reason"]
+    m = r["measured"]
+    assert m["cos_odd_cluster"] < 0.05 and m["cos_within_cluster"] > 0.8 and abs(m["norm_ratio"] / 31 - 1) < 0.15
+    assert m["cos_within_cluster"] > m["cos_within_layer0"] + 0.5 and m["seeds"] == 6
+    assert len(r["series"]["panels"]) == 3
+    json.dumps(r)
+
+
+def test_emergence_rescaling_only_not_verified():
+    """Rescaling-only linear layers are Daneshmand's orthogonal regime: no cluster forms."""
+    r = assert_rejected(EMERGE, verdicts={"refuted"},
+                        params={**EM_SMALL, "recenter": "false", "rescale": "true", "nonlinearity": "linear"}, quick=True)
+    assert r["measured"]["cos_within_cluster"] < 0.2
+
+
+@pytest.mark.parametrize("mutation", [{"rescale": "true"}, {"n": 4}])
+def test_emergence_absent_with_full_bn_or_small_batch(mutation):
+    assert_rejected(EMERGE, params={**EM_SMALL, **mutation}, quick=True)
+
+
+def test_emergence_verdict_rule_is_three_way():
+    ok = {"cos_odd": (0.001, 0.001), "cos_within": (0.95, 0.01), "norm_ratio": (31.0, 0.5)}
+    assert em.emergence_verdict(32, ok, True)[0] == "verified"
+    assert em.emergence_verdict(32, ok, False)[0] == "inconclusive"
+    assert em.emergence_verdict(32, {**ok, "cos_within": (0.82, 0.05)}, True)[0] == "inconclusive"
+    assert em.emergence_verdict(32, {**ok, "cos_odd": (0.3, 0.01)}, True)[0] == "refuted"
+
+
+@pytest.mark.slow
+def test_emergence_map_slow():
+    r = run_check(EMERGE, params={"map": "true", "seeds": 4})
+    grid = r["measured"]["map"]
+    assert grid["n=32,d=1024"]["verdict"] == "verified" and grid["n=4,d=256"]["verdict"] != "verified"
+
+
+def test_width_below_batch_size_is_inapplicable():
+    r = assert_rejected(EMERGE, verdicts={"inapplicable"}, params={"n": 8, "width": 4}, quick=True)
+    assert "d ≥ n" in r["reason"]
+    json.dumps(r)

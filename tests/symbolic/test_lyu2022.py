@@ -1,0 +1,53 @@
+"""bnproof.symbolic.lyu2022 (the SymPy proofs behind ``lyu2022.scale-invariance``) and its
+renderer ``derivations/lyu2022.md``."""
+
+import mpmath
+import sympy as sp
+
+from bnproof.symbolic import lyu2022 as sym
+from bnproof.symbolic.identity import Identity
+from bnproof.testing import assert_gradient
+
+
+def test_sympy_proves_every_identity_on_a_family_member():
+    proofs = sym.prove(False, 1)
+    assert {p.name for p in proofs} == set(sym.IDENTITY_NAMES)
+    assert all(p.holds and p.residual == "0" for p in proofs)
+    assert all(isinstance(p, Identity) for p in proofs)
+
+
+def test_sympy_gradient_matches_mpmath_finite_difference():
+    assert sym.check_gradient(0) < 1e-25
+
+
+def test_sympy_gradient_of_second_member_with_assert_gradient():
+    """The same cross-check through the public helper, on the other family member."""
+    L = sym.family_member(*sym.DEFAULT_FAMILY[1])
+    f = sp.lambdify(sym.W, L, "mpmath")
+    with mpmath.workdps(50):
+        pt = [mpmath.mpf("0.3"), mpmath.mpf("-1.1"), mpmath.mpf("0.7")]
+        grad = [sp.lambdify(sym.W, sp.diff(L, x), "mpmath")(*pt) for x in sym.W]
+    assert_gradient(lambda x: f(*x), grad, ["0.3", "-1.1", "0.7"], dps=50, rtol=1e-25)
+
+
+def test_sphere_toy_closed_form_hessian_matches_sympy():
+    assert sym.check_sphere_toy_hessian() < 1e-13
+
+
+def test_degree_one_function_fails_euler():
+    """The zero test is not vacuous: a degree-1 function (multiply by r², s.t. L = P/s) fails."""
+    F, s = sym._member_fraction(*sym.DEFAULT_FAMILY[0], 0)
+    res = sym._residuals(sym._Frac(F.P, 1), s)
+    assert not res["euler"][0].is_zero and not res["hess_times_w"][0].is_zero
+
+
+def test_epsilon_breaks_every_identity():
+    assert not any(p.holds for p in sym.prove(True, 1))
+
+
+def test_derivation_renders_deterministically():
+    files, failed = sym.render_lyu2022()
+    assert failed == [] and set(files) == {"lyu2022.md"}
+    text = files["lyu2022.md"]
+    assert "| `third_contract` |" in text and "**not 0**" not in text.split("## Negative control")[0]
+    assert sym.render_lyu2022()[0] == files
