@@ -13,11 +13,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+from bnproof.core.controls import Control
 from bnproof.core.errors import BadInput, NumericalFailure
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import INCONCLUSIVE, Outcome, make_record
 
-__all__ = ["PAPERS", "Claim", "register", "registry", "get_claim", "resolve", "run_claim"]
+__all__ = ["PAPERS", "Claim", "register", "registry", "get_claim", "resolve", "run_claim", "tolerance_overrides"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Claim:
     targets: str = "labels"  # what --data's y may hold: "labels" (±1) or "real" (any finite value)
     notes: str = ""
     source: str = ""  # where the statement comes from: "Theorem 3.1", "Eq. (12)", "reference notes §2 [recon]"
+    controls: tuple[Control, ...] = ()  # negative controls: runs the checker must not verify (core.controls)
 
     def param(self, config: RunConfig, name: str) -> Any:
         """Value of a declared parameter: ``--param`` if given, else its default."""
@@ -123,7 +125,38 @@ def run_claim(claim: Claim, config: RunConfig) -> dict:
     t0 = time.perf_counter()
     try:
         outcome = claim.check(claim, config)
+    except (BadInput, KeyboardInterrupt):
+        raise
     except NumericalFailure as exc:
-        outcome = Outcome(INCONCLUSIVE, f"numerical failure: {exc}", expected={}, measured={},
-                          params={k: str(v) for k, v in config.params.items()})
-    return make_record(claim, outcome, time.perf_counter() - t0)
+        outcome = _failed(config, f"numerical failure: {exc}")
+    except Exception as exc:  # noqa: BLE001  (any other failure must never look like a refutation)
+        outcome = _failed(config, f"the check failed: {type(exc).__name__}: {_one_line(exc)}")
+    record = make_record(claim, outcome, time.perf_counter() - t0)
+    loosened = tolerance_overrides(claim, config)
+    if loosened:
+        record["tolerance_overrides"] = loosened
+    return record
+
+
+def _failed(config: RunConfig, reason: str) -> Outcome:
+    return Outcome(INCONCLUSIVE, reason, expected={}, measured={},
+                   params={k: str(v) for k, v in config.params.items()})
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] or "(no message)"
+
+
+def tolerance_overrides(claim: Claim, config: RunConfig) -> dict[str, dict]:
+    """The tolerance parameters set away from their defaults: {name: {"default", "used"}}.
+
+    A record shows when a claim was checked with a tolerance other than the one it declares.
+    """
+    out = {}
+    for p in claim.params:
+        if p.tolerance and p.name in config.params:
+            used = p.parse(config.params[p.name])
+            if used != p.default:
+                out[p.name] = {"default": p.default, "used": used}
+    return out

@@ -112,6 +112,8 @@ class Param:
     hi: float | None = None
     lo_open: bool = False  # True: the bound itself is excluded
     hi_open: bool = False
+    tolerance: bool = False  # a tolerance of the decision: its range keeps the claim's meaning, and a
+    # record run with a non-default value says so (``tolerance_overrides``)
 
     @property
     def bounds(self) -> Bounds:
@@ -146,6 +148,8 @@ class Param:
 
     def to_dict(self) -> dict:
         d = {"default": self.default, "type": self.type.__name__, "help": self.help}
+        if self.tolerance:
+            d["tolerance"] = True
         if self.choices is not None:
             d["choices"] = list(self.choices)
         bounds = Bounds(self.type.lo, self.type.hi, self.type.lo_open, self.type.hi_open) \
