@@ -15,18 +15,24 @@ NumPy, numba, and numba with a double-double state.
 
 from __future__ import annotations
 
+import math
 import time
 
 import mpmath
 
 from bnproof.core.data import gaussian_instance
+from bnproof.core.errors import BadInput
 from bnproof.core.precision import get_context
 from bnproof.engines import deviation as dev
 from bnproof.engines.audit import agreeing_digits
 from bnproof.engines.baseline import plain_mpmath_gd
 from bnproof.engines.bn_linear import simulate
 
-__all__ = ["engine_table", "time_engine", "time_plain_mpmath", "time_deviation"]
+__all__ = ["LIMITS", "check_sizes", "engine_table", "time_deviation", "time_engine", "time_plain_mpmath"]
+
+#: Accepted ranges of the benchmark's sizes (inclusive): beyond them one plain-mpmath step or the
+#: python-flint reference takes minutes, or the instance is degenerate (n < 2: BN undefined).
+LIMITS = {"n": (2, 1024), "d": (1, 4096), "dps": (5, 2000), "gap_steps": (1, 10**6), "seconds": (0.01, 3600.0)}
 
 _ETA = "0.1"
 
@@ -99,9 +105,19 @@ def _gaps(data, steps: int, dps: int) -> dict[str, str]:
     return out
 
 
+def check_sizes(**values: float) -> None:
+    """BadInput (one line, naming the range) unless every value is finite and inside :data:`LIMITS`."""
+    for name, value in values.items():
+        lo, hi = LIMITS[name]
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and lo <= value <= hi):
+            option = name.replace("_", "-")
+            raise BadInput(f"bench --{option} must be in [{lo:g}, {hi:g}], got {value}")
+
+
 def engine_table(*, n: int = 16, d: int = 64, dps: int = 50, seconds: float = 3.0,
                  gap_steps: int = 1000) -> list[dict]:
     """Rows: engine, steps/s, gap_digits, speed-up over the plain mpmath d-dimensional update."""
+    check_sizes(n=n, d=d, dps=dps, seconds=seconds, gap_steps=gap_steps)
     data = gaussian_instance(0, n, d, 1.5)
     gaps = _gaps(data, gap_steps, dps)
     base = time_plain_mpmath(n=n, d=d, dps=dps, seconds=seconds)

@@ -47,6 +47,11 @@ class Claim:
                 return p.value(config.params.get(name))
         raise KeyError(name)
 
+    def quick_cap(self, config: RunConfig, name: str, value: Any, cap: Any) -> Any:
+        """``value`` capped at ``cap`` under ``--quick`` -- unless the user set ``name`` explicitly
+        (an explicit ``--param`` always wins over ``--quick``)."""
+        return min(value, cap) if config.quick and name not in config.params else value
+
     def option(self, config: RunConfig, name: str) -> Any:
         """A common option (dps, steps, eta, loss): the CLI value or the claim's default."""
         value = getattr(config, name)

@@ -2,13 +2,19 @@
 
 Contract (docs/records.md and the README): exit 0 all verified, 1 any refuted, 3 none refuted but some
 inconclusive or inapplicable, 2 bad input or usage -- always a one-line message on stderr,
-never a traceback.  ``--json`` prints exactly one JSON document on stdout.
+never a traceback.  ``--json`` prints exactly one JSON document on stdout.  An interrupt (Ctrl-C
+or SIGTERM) exits 130 with one line; no temporary file is left in ``--out``.
+
+Numeric options are checked before any work starts, against named limits (``MAX_STEPS``,
+``MAX_DPS``); ``--out`` is checked for writability before the first claim runs.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import signal
 import sys
 import tempfile
 from collections import Counter
@@ -37,6 +43,9 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
                   help="Check theorems about batch normalization, symbolically and at high precision.")
 
 DEFAULT_OUT = Path("bnproof-out")
+MAX_STEPS = 10**10  # more GD steps than any claim needs (its defaults are <= 1e8); hours of compute
+MAX_DPS = 10_000  # decimal digits: beyond this one multiprecision step takes seconds
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 VERDICT_COLOURS = {"verified": "green", "refuted": "red", "inconclusive": "yellow", "inapplicable": "blue"}
 
 
@@ -51,28 +60,92 @@ def _parse_params(items: List[str]) -> dict[str, str]:
 
 
 def _parse_steps(text: Optional[str]) -> Optional[int]:
+    """A positive integer up to MAX_STEPS, written as an integer or in e-notation (``1e5``)."""
     if text is None:
         return None
     try:
-        value = float(text)
-    except ValueError:
+        value = Decimal(text.strip())
+    except InvalidOperation:
         raise BadInput(f"--steps expects a positive integer (1e5 is fine), got {text!r}") from None
-    if value != int(value) or value < 1:
+    if not value.is_finite() or value != value.to_integral_value() or value < 1:
         raise BadInput(f"--steps expects a positive integer, got {text!r}")
+    if value > MAX_STEPS:
+        raise BadInput(f"--steps {text}: more than the limit of {MAX_STEPS:.0e} steps")
     return int(value)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so no half-written record is ever left."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _parse_eta(text: Optional[str]) -> Optional[str]:
+    """A positive step size, finite as a float64 (the exact decimal text is passed on unchanged)."""
+    if text is None:
+        return None
     try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise BadInput(f"--eta expects a positive number, got {text!r}") from None
+    if not value.is_finite() or value <= 0:
+        raise BadInput(f"--eta expects a positive finite number, got {text!r}")
+    as_float = float(value)
+    if not math.isfinite(as_float) or as_float < sys.float_info.min:
+        raise BadInput(f"--eta {text}: outside the float64 range [{sys.float_info.min:.3g}, {sys.float_info.max:.3g}]")
+    return text.strip()
+
+
+def _check_dps(dps: Optional[int]) -> Optional[int]:
+    if dps is not None and not 1 <= dps <= MAX_DPS:
+        raise BadInput(f"--dps must be in [1, {MAX_DPS}], got {dps}")
+    return dps
+
+
+def _check_out_dir(out: Path) -> None:
+    """Refuse an --out that is a file or not writable, before any work starts."""
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out}: exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".bnproof-probe.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise BadInput(f"--out {out}: not a writable directory ({exc.strerror or type(exc).__name__})") from None
+
+
+_deferred = {"depth": 0, "pending": None}  # interrupts held back while a record is written
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold an interrupt (SIGINT/SIGTERM, through :func:`_interrupt`) back until the block ends.
+
+    Python runs signal handlers in the main thread, so a flag is enough (a thread's signal
+    mask is not: the process's other threads would still take the signal).
+    """
+    _deferred["depth"] += 1
+    try:
+        yield
+    finally:
+        _deferred["depth"] -= 1
+        pending = _deferred["pending"]
+        if _deferred["depth"] == 0 and pending is not None:
+            _deferred["pending"] = None
+            raise Interrupted(pending)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so no half-written record is ever left.
+
+    Interrupts are deferred during the write: neither a half-written record nor the hidden
+    temporary file survives Ctrl-C or SIGTERM.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _signals_deferred():
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 @contextmanager
@@ -186,6 +259,7 @@ def check(
     from bnproof.core.data import load_npz  # lazily: NumPy stays out of `bnproof list`
 
     chosen = resolve(claims or [], all_claims=all_claims or not claims)
+    steps_value, eta, dps = _parse_steps(steps), _parse_eta(eta), _check_dps(dps)
     if loss is not None and loss not in ("exp", "logistic"):
         raise BadInput(f"--loss must be exp or logistic, got {loss!r}")
     # real-valued y only when every chosen claim accepts it (labels ±1 are real too)
@@ -204,11 +278,17 @@ def check(
     unknown = sorted(set(params) - declared)
     if unknown:
         raise BadInput(f"unknown --param {unknown[0]!r} for the chosen claims (see `bnproof list --json`)")
+    for claim in chosen:  # every value parsed (types, ranges) before the first claim runs
+        for p in claim.params:
+            if p.name in params:
+                p.parse(params[p.name])
+    if out is not None:
+        _check_out_dir(out)
     records = []
     show_bar = not json_out and sys.stderr.isatty() and not os.environ.get("CI")
     with _progress(show_bar) as progress:
         for claim in chosen:
-            config = RunConfig(seed=seed, dps=dps, steps=_parse_steps(steps), eta=eta, loss=loss, data=dataset,
+            config = RunConfig(seed=seed, dps=dps, steps=steps_value, eta=eta, loss=loss, data=dataset,
                                params={k: v for k, v in params.items() if k in {p.name for p in claim.params}},
                                quick=quick, progress=progress)
             rec = run_claim(claim, config)
@@ -295,6 +375,7 @@ def report(
     """Markdown (and LaTeX) report with a figure per claim."""
     from bnproof.report import load_records, write_report  # lazily: matplotlib
 
+    _check_out_dir(out)
     if records is not None:
         try:
             recs = load_records(records)
@@ -309,7 +390,12 @@ def report(
                 rec = run_claim(claim, RunConfig(seed=seed, quick=quick, progress=progress))
                 _write_atomic(out / "records" / f"{claim.id}.json", json.dumps(rec, indent=2) + "\n")
                 recs.append(rec)
-    path = write_report(recs, out)
+    try:
+        path = write_report(recs, out)
+    except ValueError as exc:
+        raise BadInput(f"report: {exc}") from None
+    except OSError as exc:
+        raise BadInput(f"report --out {out}: cannot write ({exc.strerror or type(exc).__name__})") from None
     typer.echo(f"wrote {path}")
 
 
@@ -333,10 +419,43 @@ def bench(
                    f"  {row['gap_digits']:>5.1f} gap digits")
 
 
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM during a command.
+
+    Not a KeyboardInterrupt: click turns those into ``Abort`` after printing a blank line,
+    which would break the one-line contract.  A BaseException, so no ``except Exception``
+    (e.g. run_claim's) mistakes it for a failed check.
+    """
+
+
+def _interrupt(signum, frame) -> None:
+    name = signal.Signals(signum).name
+    if _deferred["depth"]:
+        _deferred["pending"] = name
+        return
+    raise Interrupted(name)
+
+
+@contextmanager
+def _interrupts_handled() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Interrupted` (main thread only; restored afterwards)."""
+    try:
+        old = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Console entry point: typer app with one-line errors and the contract's exit codes."""
     try:
-        rv = app(args=argv, standalone_mode=False, prog_name="bnproof")
+        with _interrupts_handled():
+            rv = app(args=argv, standalone_mode=False, prog_name="bnproof")
     except BadInput as exc:
         _fail(str(exc))
     except typer.Exit as exc:
@@ -348,9 +467,22 @@ def main(argv: Optional[list[str]] = None) -> None:
         _fail(exc.format_message())
     except typer.Abort:
         _fail("aborted")
-    except KeyboardInterrupt:
-        _fail("interrupted")
+    except (Interrupted, KeyboardInterrupt):
+        _interrupted(console=argv is None)
+    if rv == EXIT_INTERRUPTED:  # typer answers a KeyboardInterrupt with a silent 130; commands never exit 130
+        _interrupted(console=argv is None)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _interrupted(console: bool) -> None:
+    """Exit 130 with one line.  From the console, skip the interpreter's teardown (over a second
+    with the compiled engines loaded): records are written atomically, nothing is left to flush."""
+    sys.stderr.write("bnproof: interrupted\n")
+    if console:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _fail(message: str) -> None:

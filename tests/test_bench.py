@@ -38,3 +38,27 @@ def test_cli_bench_json(capsys):
     assert exc.value.code == 0
     out = json.loads(capsys.readouterr().out)
     assert all({"engine", "steps_per_s", "gap_digits"} <= set(row) for row in out)
+
+
+@pytest.mark.parametrize("args", [
+    ["--n", "0"], ["--n", "-4"], ["--n", "1"], ["--d", "0"], ["--d", "-1"], ["--dps", "0"], ["--dps", "-50"],
+    ["--seconds", "0"], ["--seconds", "-1"], ["--seconds", "nan"], ["--seconds", "inf"], ["--n", "100000"],
+    ["--n", "x"],
+])
+def test_cli_bench_bad_sizes_are_one_line_errors(args, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", *args])
+    out, err = capsys.readouterr()
+    assert exc.value.code == 2 and out == "" and err.count("\n") == 1 and err.startswith("bnproof: error:"), err
+
+
+def test_size_limits_edges():
+    from bnproof.bench import LIMITS, check_sizes
+    from bnproof.core.errors import BadInput
+
+    for name, (lo, hi) in LIMITS.items():
+        check_sizes(**{name: lo})
+        check_sizes(**{name: hi})
+        for bad in (lo - 1 if isinstance(lo, int) else lo / 2, hi + 1):
+            with pytest.raises(BadInput, match=f"--{name.replace('_', '-')} must be in"):
+                check_sizes(**{name: bad})

@@ -27,7 +27,9 @@ import mpmath
 
 from bnproof.core.precision import Context
 
-__all__ = ["Progress", "Trajectory", "log_checkpoints", "run", "run_chunked"]
+__all__ = ["CALL_SECONDS", "Progress", "Trajectory", "log_checkpoints", "run", "run_chunked"]
+
+CALL_SECONDS = 0.25  # wall time one ``advance`` call may take: an interrupt is answered within a second
 
 Progress = Callable[[int, int], None]
 
@@ -136,6 +138,10 @@ def run_chunked(
     chunk (an engine's sanity check; it raises to stop the run).  ``observe()`` returns mpmath
     numbers, recorded at ``work_dps`` as strings of ``digits`` significant digits
     (``Trajectory.dps`` = digits - 1) and as log10 floats.  Only ``advance`` is timed.
+
+    A compiled ``advance`` cannot be interrupted, so each call is further split into calls of
+    about ``CALL_SECONDS`` (the step count adapts to the measured speed); the engine's steps
+    are the same whatever the split, so the recorded values do not depend on it.
     """
     cps = sorted(set(checkpoints) if checkpoints is not None else set(log_checkpoints(steps)))
     traj = Trajectory(ctx_name=ctx_name, dps=digits - 1)
@@ -149,11 +155,19 @@ def run_chunked(
                 traj.values.setdefault(key, []).append(mpmath.nstr(val, digits, min_fixed=0, max_fixed=0))
                 traj.log10.setdefault(key, []).append(-math.inf if val == 0 else float(mpmath.log10(abs(val))))
 
+    per_call = 1024  # steps per advance call (ms for a compiled engine); adapted to CALL_SECONDS after each call
+
     def timed(k: int) -> None:
-        nonlocal kernel_s
-        t0 = time.perf_counter()
-        advance(k)
-        kernel_s += time.perf_counter() - t0
+        nonlocal kernel_s, per_call
+        while k > 0:
+            m = min(k, per_call)
+            t0 = time.perf_counter()
+            advance(m)
+            dt = time.perf_counter() - t0
+            kernel_s += dt
+            k -= m
+            if m == per_call:  # a full call measures the speed: grow at most 8× per call
+                per_call = max(1, min(8 * per_call, int(per_call * CALL_SECONDS / max(dt, 1e-9))))
 
     t = 0
     if cps and cps[0] == 0:

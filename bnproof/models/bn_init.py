@@ -59,6 +59,7 @@ __all__ = [
     "soft_rank",
     "odd_point_stats",
     "width_violation",
+    "degenerate_batch",
 ]
 
 NONLINEARITIES = ("relu", "linear")
@@ -107,6 +108,31 @@ def width_violation(n: int, widths) -> str | None:
     narrow = [int(w) for w in np.atleast_1d(widths) if int(w) < n]
     if narrow:
         return f"width d = {narrow[0]} < batch size n = {n}: the claim assumes d ≥ n"
+    return None
+
+
+def degenerate_batch(X: np.ndarray, rtol: float = 1e-10) -> str | None:
+    """Why a d×n input batch (columns = points) violates the generic-input assumption, else None.
+
+    Identical points: every neuron has zero variance over the batch, so BN in its batch-standard-
+    deviation form is undefined (and recentering leaves a zero row); more generally a batch of rank
+    r < n: linear layers and per-neuron rescaling never raise the rank, so a rank test would read the
+    input's degeneracy, not the network's (a *relative* test, σ_i > τ·σ_max, counts identical points
+    as rank 1).  The rank is counted with singular values above ``rtol``·σ_max.
+    """
+    X = np.asarray(X, dtype=float)
+    n = X.shape[1]
+    scale = np.max(np.abs(X))
+    for j in range(1, n):
+        same = np.flatnonzero(np.all(np.abs(X[:, :j] - X[:, j:j + 1]) <= rtol * scale, axis=0))
+        if same.size:
+            return (f"points {int(same[0])} and {j} are identical: BN is undefined (zero variance over the batch at "
+                    "every neuron) and the batch has rank 1 in their span; the claim assumes generic inputs")
+    s = np.linalg.svd(X, compute_uv=False)
+    rank = int(np.sum(s > rtol * s[0])) if s.size and s[0] > 0 else 0
+    if rank < n:
+        return (f"the input batch has rank {rank} < n = {n}: linear layers and BN's rescaling never raise the rank, "
+                "so the rank measured is the input's; the claim assumes generic inputs (rank n)")
     return None
 
 

@@ -16,7 +16,7 @@ The report is a pipeline of small modules:
 from bnproof.core.records import SCHEMA, VERDICTS
 from bnproof.report.figure_data import figure_name, has_figure
 from bnproof.report.figures import plot_record
-from bnproof.report.latex import latex_escape, render_latex
+from bnproof.report.latex import latex_escape, render_latex, safe_math
 from bnproof.report.load import load_records
 from bnproof.report.markdown import render_markdown
 from bnproof.report.write import write_report
@@ -31,5 +31,6 @@ __all__ = [
     "plot_record",
     "render_latex",
     "render_markdown",
+    "safe_math",
     "write_report",
 ]

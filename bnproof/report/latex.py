@@ -1,7 +1,9 @@
 """Records as a LaTeX fragment: a booktabs summary table and a description list of statements.
 
 The fragment is meant for ``\\input``; the including document needs ``\\usepackage{booktabs}``.
-Plain text is escaped; statements are LaTeX already and go inside ``$...$`` unchanged.
+Plain text is escaped; statements are LaTeX already and go inside ``$...$`` unchanged -- unless
+a statement could do more than typeset math (a file or definition primitive such as ``\\input``,
+a ``^^`` character code, a ``$`` or an unescaped ``%``): then it is shown as escaped text.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import re
 
 from bnproof.report.text import math_span, summary, verdict_tally
 
-__all__ = ["latex_escape", "render_latex"]
+__all__ = ["latex_escape", "render_latex", "safe_math"]
 
 _LATEX_SPECIALS = {
     "\\": r"\textbackslash{}",
@@ -30,6 +32,27 @@ _LATEX_SPECIALS = {
     "—": "---",
 }
 _LATEX_RE = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
+
+
+# control words that read or write files, (re)define commands or change how TeX reads input
+_UNSAFE_WORDS = frozenset([
+    "input", "include", "includeonly", "InputIfFileExists", "IfFileExists", "write", "immediate", "openin",
+    "openout", "read", "readline", "closein", "closeout", "catcode", "lccode", "uccode", "def", "edef", "gdef",
+    "xdef", "let", "futurelet", "newcommand", "renewcommand", "providecommand", "DeclareRobustCommand",
+    "newenvironment", "renewenvironment", "csname", "endcsname", "expandafter", "makeatletter", "makeatother",
+    "usepackage", "RequirePackage", "documentclass", "special", "verb", "lstinputlisting", "verbatiminput",
+    "includegraphics", "jobname", "shipout", "output", "everypar", "everymath", "everyeof", "scantokens",
+    "directlua", "latelua", "luaexec", "write18", "ShellEscape", "pdfshellescape", "href", "url", "begin", "end",
+    "endinput", "message", "errmessage", "typeout", "loop",
+])
+_CONTROL_WORD = re.compile(r"\\([A-Za-z@]+)")
+
+
+def safe_math(statement: str) -> bool:
+    """Whether a statement (the inside of a ``$...$`` span) only typesets math."""
+    if "^^" in statement or "$" in statement or re.search(r"(?<!\\)%", statement):
+        return False
+    return not any(word in _UNSAFE_WORDS for word in _CONTROL_WORD.findall(statement))
 
 
 def latex_escape(text: str) -> str:
@@ -86,7 +109,9 @@ def _statement_list(records: list[dict]) -> list[str]:
         claim = latex_escape(str(r.get("claim", "?")))
         item = f"\\item[\\texttt{{{claim}}}]"
         statement = math_span(r.get("statement"))  # same delimiter normalisation as Markdown
-        if statement.startswith("$"):
+        if statement.startswith("$") and not safe_math(statement[1:-1]):
+            item += f" \\texttt{{{latex_escape(statement)}}} \\\\"
+        elif statement.startswith("$"):
             # A bare \\ straight after an item label is a LaTeX error, so only break after math.
             item += f" {statement} \\\\"
         line = f"\\emph{{{latex_escape(str(r.get('verdict', '?')))}}}"

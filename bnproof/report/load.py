@@ -59,7 +59,7 @@ def schema_problem(item: Any) -> str | None:
 def _record_files(path: Path) -> list[Path]:
     """The JSON files a path stands for: a directory's ``*.json`` (sorted) or the file itself."""
     if path.is_dir():
-        return sorted(path.glob("*.json"))
+        return sorted(p for p in path.glob("*.json") if not p.is_dir())
     if path.is_file():
         return [path]
     raise ValueError(f"{path}: no such file or directory")
@@ -89,6 +89,8 @@ def _read_json(path: Path) -> Any:
         raise ValueError(
             f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         ) from None
+    except RecursionError:
+        raise ValueError(f"{path}: JSON nested too deeply") from None
 
 
 def _one_line(exc: BaseException) -> str:

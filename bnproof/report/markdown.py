@@ -2,10 +2,16 @@
 
 Every field except ``schema``, ``claim`` and ``verdict`` is read with ``.get``, so sparse
 records render too (the fields are described in docs/records.md).
+
+Record text is escaped for the HTML a Markdown renderer lets through: plain text gets
+``&lt;``/``&gt;``/``&amp;``, code spans use a fence longer than any backtick run inside, and
+statements (math) write ``<``, ``>``, ``&`` as ``\\lt``, ``\\gt``, ``\\&``.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +26,7 @@ from bnproof.report.text import (
     verdict_tally,
 )
 
-__all__ = ["render_markdown", "verdict_label"]
+__all__ = ["html_text", "render_markdown", "verdict_label"]
 
 _MARK = {"verified": "✅", "refuted": "❌", "inconclusive": "⚠️", "inapplicable": "➖"}
 
@@ -46,9 +52,23 @@ def render_markdown(records: list[dict], *, figure_dir: str | None = None) -> st
     return "\n".join(out).rstrip() + "\n"
 
 
+def html_text(text: Any) -> str:
+    """Plain record text, one line, with HTML's special characters escaped."""
+    return html.escape(" ".join(str(text).split()), quote=False)
+
+
+def _math(statement: Any) -> str:
+    """The statement as a math span, with ``<``, ``>``, ``&`` written as TeX macros (no raw HTML)."""
+    span = math_span(statement)
+    if not span.startswith("$"):
+        return span
+    inner = re.sub(r"(?<!\\)&", r"\\&", span[1:-1]).replace("<", r"\lt ").replace(">", r"\gt ")
+    return f"${inner}$"
+
+
 def verdict_label(verdict: Any) -> str:
     """The verdict with its mark, e.g. ``verified ✅``."""
-    verdict = str(verdict or "?")
+    verdict = html_text(verdict or "?")
     mark = _MARK.get(verdict)
     return f"{verdict} {mark}" if mark else verdict
 
@@ -73,15 +93,16 @@ def _summary_table(records: list[dict]) -> list[str]:
 def _section(record: dict, figure_link: str | None) -> list[str]:
     """Lines of one claim's section."""
     claim = str(record.get("claim", "?"))
-    out = [f"## `{claim}`", ""]
+    out = [f"## {_code(' '.join(claim.split()))}", ""]
     if record.get("paper"):
-        out += [f"*{' '.join(str(record['paper']).split())}*", ""]
-    out += [math_span(record.get("statement")), ""]
+        out += [f"*{html_text(record['paper'])}*", ""]
+    out += [_math(record.get("statement")), ""]
     out += _verdict_lines(record)
     out += _quantities_table(record)
     out += _detail_lines(record)
     if figure_link:
-        out += [f"![{claim}]({figure_link})", ""]
+        alt = html_text(claim).replace("[", "(").replace("]", ")")
+        out += [f"![{alt}]({figure_link})", ""]
     return out
 
 
@@ -89,10 +110,10 @@ def _verdict_lines(record: dict) -> list[str]:
     """Verdict with reason, and the confidence in the statement when given."""
     verdict = f"**Verdict:** {verdict_label(record.get('verdict'))}"
     if record.get("reason"):
-        verdict += " — " + " ".join(str(record["reason"]).split())
+        verdict += " — " + html_text(record["reason"])
     out = [verdict, ""]
     if record.get("confidence"):
-        out += [f"**Confidence:** {record['confidence']}", ""]
+        out += [f"**Confidence:** {html_text(record['confidence'])}", ""]
     return out
 
 
@@ -144,8 +165,9 @@ def _code(text: str) -> str:
     """Inline code span; code spans keep ``_``/``*`` in values from turning into emphasis."""
     if not text:
         return ""
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
+    runs = re.findall(r"`+", text)
+    fence = "`" * (max(map(len, runs), default=0) + 1)
+    pad = " " if runs else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 

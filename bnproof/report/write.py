@@ -18,14 +18,27 @@ def write_report(records: list[dict], out_dir: PathLike) -> str:
 
     Returns the path of ``report.md``. Records without a plottable series get
     no figure and no figure link.
+
+    Raises:
+        ValueError: with a one-line message, when a record's fields cannot be rendered
+            (e.g. figure data of the wrong shape in a hand-made record).
     """
     records = list(records)
     root = Path(out_dir)
     figures = root / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     for record, name in zip(records, figure_names(records)):
-        plot_record(record, figures / name)
+        try:
+            plot_record(record, figures / name)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+            raise ValueError(f"record {record.get('claim')!r}: figure data unreadable "
+                             f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from None
+    try:
+        markdown, latex = render_markdown(records, figure_dir="figures"), render_latex(records)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        raise ValueError(f"records cannot be rendered ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") \
+            from None
     md_path = root / "report.md"
-    md_path.write_text(render_markdown(records, figure_dir="figures"), encoding="utf-8")
-    (root / "report.tex").write_text(render_latex(records), encoding="utf-8")
+    md_path.write_text(markdown, encoding="utf-8")
+    (root / "report.tex").write_text(latex, encoding="utf-8")
     return str(md_path)

@@ -20,6 +20,9 @@ in ``A``: the BN program uses :math:`A = \tilde U`, the plain ReLU network with 
 * :func:`solve` -- cvxpy + Clarabel, vectorised over the patterns, with a tolerance fallback.
 * :func:`sparsify` -- a vertex of the optimal face (HiGHS LP) with at most n active blocks.
 * :func:`solve_exact` -- every pattern, then :func:`solve`.
+* :func:`solve_network` -- the program of a network *as defined* on features M (no whitening):
+  blocks (w, α) with pre-activation Mw + cα1 and norm ‖(Mw, α)‖ (BN's scaling) or ‖(w, α)‖
+  (no scaling); its patterns by :func:`network_patterns`.
 * :class:`ConvexRun` / :func:`convex_run` -- whiten, choose patterns (exact when cheap, else
   sampled), solve and sparsify, for one data set.
 
@@ -42,11 +45,12 @@ from scipy.optimize import linprog
 __all__ = ["Whitened", "whiten", "shift_constant", "exact_patterns", "pattern_count_bound",
            "exact_cost", "sampled_patterns", "merge_patterns", "ConvexSolution", "solve", "solve_exact",
            "Sparse", "sparsify", "group_objective", "ConvexRun", "convex_run", "SOLVER_TOLS",
-           "EXACT_MAX_CANDIDATES"]
+           "EXACT_MAX_CANDIDATES", "network_patterns", "solve_network"]
 
 SOLVER_TOLS = (1e-9, 1e-8, 1e-7)  # Clarabel gap/feasibility tolerances, tried in order
 EXACT_MAX_CANDIDATES = 300_000  # above this many candidate directions, enumerate by sampling
 RANK_RTOL = 1e-10  # singular values below this (relative) count as zero
+DEGENERATE_SAMPLES = 2000  # sampled directions completing the enumeration when rows are not in general position
 
 
 @dataclass(frozen=True)
@@ -369,3 +373,76 @@ class ConvexRun:
 def convex_run(X, y, beta, c_prog, mode="auto", samples=20000, seed=0) -> ConvexRun:
     """:class:`ConvexRun` with the defaults: automatic pattern choice, 20000 samples if sampling."""
     return ConvexRun(X, y, beta, c_prog, mode, samples, seed)
+
+
+def network_patterns(M: np.ndarray, c: float) -> tuple[np.ndarray, bool]:
+    """Every pattern 1[Mw + cα1 ≥ 0] of the features M (n×d) -> (patterns, general position).
+
+    Enumerated on the distinct rows of [M, c1] (repeated rows get the same sign), on those rows
+    themselves when they have full column rank, else on an orthonormal basis of their column
+    space (the patterns of a linear map depend only on its column space).  Rows not in general
+    position: the enumeration is completed with :data:`DEGENERATE_SAMPLES` sampled directions
+    and ``general`` is False (the list may then miss cells: an upper bound on p*).
+    """
+    A = np.hstack([np.asarray(M, float), np.full((M.shape[0], 1), float(c))])
+    rows, inverse = np.unique(A, axis=0, return_inverse=True)  # repeated rows share their sign
+    U, s, _ = np.linalg.svd(rows, full_matrices=False)
+    r = int(np.sum(s > RANK_RTOL * max(float(s[0]) if s.size else 0.0, 1e-300)))
+    B = rows if r == rows.shape[1] else U[:, :r]
+    D, general = exact_patterns(B)
+    if not general or D.shape[1] == 0:  # degenerate rays skipped: complete with sampled directions
+        D = merge_patterns(D, sampled_patterns(B, DEGENERATE_SAMPLES, np.random.default_rng(0)))
+        general = False
+    return D[np.asarray(inverse).ravel()], general
+
+
+def solve_network(M: np.ndarray, c: float, y: np.ndarray, D: np.ndarray, beta: float, scaled: bool,
+                  tols: tuple[float, ...] = SOLVER_TOLS) -> ConvexSolution:
+    """The group lasso of a two-layer ReLU network written on its own features M (n×d), no whitening.
+
+    Neuron i with pattern D_i contributes D_i(M w_i + cα_i 1) (and the same with a negative
+    output weight); its cost is β‖(M w_i, α_i)‖ when ``scaled`` (BN: output γ·unit + αc1 at cost
+    ½(γ² + α² + v²), so the block norm is that of the reachable output) or β‖(w_i, α_i)‖ when
+    not (a plain neuron with weight decay on (w, α, v)).  Constraints (2D_i − I)(Mw_i + cα_i1) ≥ 0.
+    Returns a :class:`ConvexSolution` whose Q, R stack (w; α) blocks ((d+1)×P).
+    """
+    import cvxpy as cp  # heavy import: only a solve pays for it
+
+    M = np.asarray(M, float)
+    y = np.asarray(y, float)
+    D = np.asarray(D, float)
+    n, d = M.shape
+    P = D.shape[1]
+    t0 = time.perf_counter()
+    Wq, Wr = cp.Variable((d, P)), cp.Variable((d, P))
+    aq, ar = cp.Variable((1, P)), cp.Variable((1, P))
+    ones = np.ones((n, 1))
+    S = 2.0 * D - 1.0
+    Hq, Hr = M @ Wq + c * ones @ aq, M @ Wr + c * ones @ ar
+    pred = cp.sum(cp.multiply(D, Hq - Hr), axis=1)
+    if scaled:
+        norms = cp.norm(cp.vstack([M @ Wq, aq]), 2, axis=0), cp.norm(cp.vstack([M @ Wr, ar]), 2, axis=0)
+    else:
+        norms = cp.norm(cp.vstack([Wq, aq]), 2, axis=0), cp.norm(cp.vstack([Wr, ar]), 2, axis=0)
+    obj = 0.5 * cp.sum_squares(pred - y) + beta * (cp.sum(norms[0]) + cp.sum(norms[1]))
+    prob = cp.Problem(cp.Minimize(obj), [cp.multiply(S, Hq) >= 0, cp.multiply(S, Hr) >= 0])
+    status, used = "solver_error", None
+    for tol in tols:
+        try:
+            with warnings.catch_warnings():  # "Solution may be inaccurate": reported through the status
+                warnings.simplefilter("ignore")
+                prob.solve(solver=cp.CLARABEL, tol_gap_abs=tol, tol_gap_rel=tol, tol_feas=tol)
+        except cp.error.SolverError:
+            continue
+        status, used = prob.status, tol
+        if status == "optimal":
+            break
+    elapsed = time.perf_counter() - t0
+    if status != "optimal" or Wq.value is None:
+        return ConvexSolution(status, None, None, None, D.astype(np.int8), used, math.inf, elapsed)
+    Qv = np.vstack([np.asarray(Wq.value, float), np.asarray(aq.value, float)])
+    Rv = np.vstack([np.asarray(Wr.value, float), np.asarray(ar.value, float)])
+    A = np.hstack([M, c * ones])
+    scale = np.linalg.norm(A, 2) * max(1e-300, float(max(np.abs(Qv).max(), np.abs(Rv).max())))
+    viol = max(float(np.max(np.maximum(0, -(S * (A @ Qv))))), float(np.max(np.maximum(0, -(S * (A @ Rv)))))) / scale
+    return ConvexSolution(status, float(prob.value), Qv, Rv, D.astype(np.int8), used, viol, elapsed)

@@ -142,3 +142,27 @@ def test_gram_chain_rejects_zero_column_and_nan():
         bi.gram_chain(bi.gram_factor(X.T @ X), 2, 8, bi.Components(), np.random.default_rng(0), obs)
     with pytest.raises(BadInput):
         bi.gram_chain(np.full((3, 3), np.nan), 2, 8, bi.Components(), np.random.default_rng(0), obs)
+
+
+def test_degenerate_batch_names_identical_points_and_rank_deficiency():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 5))
+    assert bi.degenerate_batch(X) is None
+    same = X.copy()
+    same[:, 3] = same[:, 1]
+    assert "points 1 and 3 are identical" in bi.degenerate_batch(same)
+    low = rng.standard_normal((20, 2)) @ rng.standard_normal((2, 5))
+    assert "rank 2 < n = 5" in bi.degenerate_batch(low)
+    assert "rank 4 < n = 5" in bi.degenerate_batch(rng.standard_normal((4, 5)))  # fewer features than points
+
+
+def test_degenerate_batch_tolerance_boundary():
+    """Points closer than rtol·max|X| count as identical; a little farther apart they are distinct."""
+    X = np.random.default_rng(1).standard_normal((10, 3))
+    near = X.copy()
+    scale = np.max(np.abs(X))
+    near[:, 2] = near[:, 0] + 0.5e-10 * scale
+    assert "identical" in bi.degenerate_batch(near)
+    apart = X.copy()
+    apart[:, 2] = apart[:, 0] + 1e-6 * scale * np.sign(np.arange(10) - 4.5)
+    assert bi.degenerate_batch(apart) is None

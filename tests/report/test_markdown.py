@@ -61,3 +61,14 @@ def test_markdown_survives_minimal_records() -> None:
                  series={"t": "oops"})
     for recs in ([minimal], [weird], []):
         assert isinstance(report.render_markdown(recs, figure_dir="f"), str)
+
+
+def test_record_text_cannot_inject_html() -> None:
+    evil = '<script>alert(1)</script> & <img src=x onerror=y>'
+    rec = {"schema": "bnproof.check/1", "claim": "a`b``c<x>", "verdict": "refuted", "reason": evil,
+           "paper": evil, "confidence": evil, "statement": r"a < b \& c > d & e"}
+    md = report.render_markdown([rec])
+    assert "<script>" not in md and "<img" not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img" in md
+    assert r"$a \lt  b \& c \gt  d \& e$" in md
+    assert "## ``` a`b``c<x> ```" in md  # a fence longer than any backtick run inside

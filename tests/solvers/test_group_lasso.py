@@ -125,3 +125,26 @@ def test_convex_run_exact_and_sampled():
     sampled.add_patterns(exact.D)
     assert sampled.D.shape[1] == exact.D.shape[1] > before
     assert sampled.solution.value == pytest.approx(exact.solution.value, rel=1e-6)
+
+
+def test_solve_network_bn_equals_the_whitened_program_and_scaling_matters():
+    rng = np.random.default_rng(5)
+    X, y, c, beta = rng.standard_normal((7, 2)), rng.standard_normal(7), 0.4, 0.1
+    M = X - X.mean(axis=0)
+    D, general = cv.network_patterns(M, c)
+    ref, _ = cv.solve_exact(cv.whiten(X, c).Ut, y, beta)
+    assert general and D.shape[1] == cv.exact_patterns(cv.whiten(X, c).Ut)[0].shape[1]
+    bn = cv.solve_network(M, c, y, D, beta, scaled=True)
+    assert bn.ok and bn.value == pytest.approx(ref.value, rel=1e-7) and bn.Q.shape == (3, D.shape[1])
+    # X -> 3X: the BN program is unchanged, the unscaled one is not
+    assert cv.solve_network(3 * M, c, y, D, beta, scaled=True).value == pytest.approx(ref.value, rel=1e-7)
+    plain = cv.solve_network(M, c, y, D, beta, scaled=False).value
+    assert abs(cv.solve_network(3 * M, c, y, D, beta, scaled=False).value - plain) > 1e-4
+
+
+def test_network_patterns_rank_deficient_features():
+    x = np.random.default_rng(6).standard_normal((6, 1))
+    M = np.hstack([x, 2 * x]) - np.hstack([x, 2 * x]).mean(axis=0)
+    D, _ = cv.network_patterns(M, 0.5)
+    D1, _ = cv.network_patterns(M[:, :1], 0.5)
+    assert {tuple(col) for col in D.T} == {tuple(col) for col in D1.T}

@@ -3,6 +3,9 @@ cross-check), a false identity failing both tests, and the rendered pages agains
 
 from pathlib import Path
 
+import pytest
+import sympy as sp
+
 from bnproof.symbolic import bn_init as sb
 
 DERIVATIONS = Path(__file__).resolve().parents[2] / "derivations"
@@ -31,3 +34,12 @@ def test_nachum_identities_hold_and_are_not_vacuous():
 def test_nachum2024_page_matches_the_committed_file():
     files, failed = sb.render_nachum2024()
     assert failed == [] and files["nachum2024.md"] == (DERIVATIONS / "nachum2024.md").read_text()
+
+
+def test_nachum_saddle_factor_derived():
+    """The in-cluster spread grows by n/√((n−1)² + 1) per layer (infinite width, RC + ReLU)."""
+    dvs = sb.nachum_saddle_derivations()
+    assert [dv.name for dv in dvs] == ["spread_gated_half", "cluster_mean_sq", "ab_distance_sq", "saddle_factor_sq"]
+    assert all(dv.holds for dv in dvs)
+    assert float(sb.saddle_spread_factor(sp.Integer(16))) == pytest.approx(1.06430, abs=1e-5)
+    assert float(sb.saddle_spread_factor(sp.Integer(16)) ** 2) == pytest.approx(1.13274, abs=1e-5)

@@ -2,6 +2,7 @@
 renderer ``derivations/lyu2022.md``."""
 
 import mpmath
+import pytest
 import sympy as sp
 
 from bnproof.symbolic import lyu2022 as sym
@@ -51,3 +52,19 @@ def test_derivation_renders_deterministically():
     text = files["lyu2022.md"]
     assert "| `third_contract` |" in text and "**not 0**" not in text.split("## Negative control")[0]
     assert sym.render_lyu2022()[0] == files
+
+
+def test_flow_constant_is_derived_from_the_clock_and_the_norm_recursion():
+    fc = sym.flow_constant()
+    g2 = sp.Symbol("g2", positive=True)
+    assert sp.simplify(fc.c - 2 / (4 + g2)) == 0
+    assert fc.c.subs(g2, 0) == sp.Rational(1, 2)  # the notes' constant only where ∇_Γ log λ₁ = 0
+    phi, alpha = sp.symbols("varphi alpha", positive=True)
+    # at φ = π/4, g = α/(1 + α/2): α = ½ gives g² = 0.16, α = 3 gives g² = 1.44
+    assert float(fc.c_toy.subs({alpha: sp.Rational(1, 2), phi: sp.pi / 4})) == pytest.approx(2 / 4.16, rel=1e-12)
+    assert float(fc.c_toy.subs({alpha: 3, phi: sp.pi / 4})) == pytest.approx(2 / 5.44, rel=1e-12)
+
+
+def test_derivation_states_the_flow_constant():
+    text = sym.render_lyu2022()[0]["lyu2022.md"]
+    assert "## The sharpness-flow constant" in text and r"c = \frac{2}{g_{2} + 4}" in text

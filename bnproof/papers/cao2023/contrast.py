@@ -18,7 +18,8 @@ import numpy as np
 
 from bnproof.analysis import rates
 from bnproof.claims import Claim, register
-from bnproof.core.data import Dataset
+from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
+from bnproof.core.data import Dataset, gaussian_instance
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.precision import CONTEXT_NAMES
@@ -271,6 +272,11 @@ def _assumptions(config: RunConfig, data: Dataset, lim: Limits, o: dict) -> Outc
     return None
 
 
+def _coinciding_data(seed: int) -> Dataset:
+    """A control's --data: n = 4 isotropic points in d = 400, where every point is a support vector (w_mm = ŵ)."""
+    return gaussian_instance(seed, 4, 400, 1.0)
+
+
 def check_contrast(claim: Claim, config: RunConfig) -> Outcome:
     r"""Same data and w0: BN → ŵ = XᵀG⁻¹y at exp(-Ω(log² t)); no BN → w_mm at O(1/log t); ∠(ŵ, w_mm) > 0.
 
@@ -283,7 +289,8 @@ def check_contrast(claim: Claim, config: RunConfig) -> Outcome:
     Decision: :func:`decide_contrast` -- verified iff every sub-check holds; refuted if any
     refuting sub-check fails (limits equal, BN not uniform or not super-polynomial, a direction
     nearer the other limit, no-BN decay super-polynomial or not inverse-log); else inconclusive.
-    Negative controls: data where every point is a support vector (``--data`` with d ≫ n isotropic)
+    Negative controls: the roles swapped (``--param roles=swapped``: BN → w_mm, no BN → ŵ) -> refuted;
+    data where every point is a support vector (``--data`` with d ≫ n isotropic)
     -> inapplicable ("the two limits coincide"), refuted with ``--param enforce_assumptions=false``;
     non-separable ``--data`` -> inapplicable; ``--param center=true`` with unbalanced labels -> inapplicable.
     """
@@ -293,15 +300,18 @@ def check_contrast(claim: Claim, config: RunConfig) -> Outcome:
     early = _assumptions(config, data, lim, o)
     if early:
         return early
+    swapped = claim.param(config, "roles") == "swapped"
+    # the mutated claim swaps the roles: BN's claimed limit is w_mm, plain GD's is ŵ
+    claimed = replace(lim, w_hat=lim.w_mm, w_mm=lim.w_hat) if swapped else lim
     bn = _bn_side(claim, config, data)
     nb = audited_nobn_run(data, loss=o["loss"], eta=o["eta"], steps=o["steps"], arith="float64", dps=15,
                           audit=claim.param(config, "audit"), audit_dps=claim.param(config, "nobn_audit_dps"),
                           audit_steps=o["audit_steps"], per_decade=claim.param(config, "per_decade"),
-                          refs={"angle_mm": lim.w_mm, "angle_hat": lim.w_hat}, gamma_ref=lim.svm.margin,
+                          refs={"angle_mm": claimed.w_mm, "angle_hat": claimed.w_hat}, gamma_ref=lim.svm.margin,
                           progress=config.progress, label=f"{claim.id} no-BN")
     sep, own, frac = lim.separation, o["own_frac"], o["window"]
-    b = measure_bn_side(bn, lim, frac, o["gap_tol"], own)
-    n = measure_nobn_side(nb, lim, frac, own, o["p_tol"], o["eta"])
+    b = measure_bn_side(bn, claimed, frac, o["gap_tol"], own)
+    n = measure_nobn_side(nb, claimed, frac, own, o["p_tol"], o["eta"])
     checks = [SubCheck("limits_differ", sep >= o["min_separation"], REFUTED,
                        f"angle(ŵ, w_mm) = {sep:.4g} rad (needs ≥ {o['min_separation']:g})")] + b.checks + n.checks
     btr, ntr = bn.trajectory, nb.trajectory
@@ -309,13 +319,16 @@ def check_contrast(claim: Claim, config: RunConfig) -> Outcome:
         f"BN reaches the uniform margin (gap {float(btr.last('gap')):.2e} at t = {btr.t[-1]}, "
         f"∠(BN, ŵ) = {b.to_hat:.1e}) super-polynomially fast; without BN GD approaches w_mm like 1/log t "
         f"(∠ = {n.to_mm:.3g} rad at t = {ntr.t[-1]}); the limits are {sep:.3g} rad apart"))
+    if swapped:
+        reason = ("roles swapped (mutated claim: BN → w_mm, no BN → ŵ; below ŵ names BN's claimed limit, "
+                  f"w_mm plain GD's): {reason}")
     tolerance = {"own_frac": own, "p_tol": o["p_tol"], "gap_tol": o["gap_tol"], "min_separation": o["min_separation"],
                  "audit_min_digits": MIN_DIGITS, "window": f"last {frac:g} of the log t range"}
     params = {"seed": config.seed, "dps": btr.dps, "steps": ntr.t[-1], "bn_steps": btr.t[-1], "eta": o["eta"],
               "loss": o["loss"], "n": data.n, "d": data.d, "data": data.source, "w0": w0_note(config), "gamma0": "1",
               "center": o["center"], "bn_arith": btr.ctx_name, "nobn_arith": ntr.ctx_name,
               "audit_steps": nb.audit_steps, "per_decade": claim.param(config, "per_decade"),
-              "enforce_assumptions": o["enforce_assumptions"]}
+              "enforce_assumptions": o["enforce_assumptions"], "roles": "swapped" if swapped else "bn-uniform"}
     return Outcome(verdict, reason, _expected(lim, own, o["gap_tol"], o["p_tol"], o["min_separation"]),
                    _measured(bn, nb, b, n, lim, checks), tolerance, params, _precision(bn, nb, b, n),
                    _series(btr, ntr))
@@ -350,12 +363,18 @@ CONTRAST = register(Claim(
         Param("audit", True, "run the precision audits (a record without them cannot be verified)", bool),
         Param("audit_steps", 0, "no-BN audited segment length (0: 20000, 5000 with --quick)", int, lo=0),
         Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1),
-        Param("window", 0.5, "late window: the last fraction of the log t range", float, lo=0, hi=1, lo_open=True),
-        Param("own_frac", 0.25, "each run must end within own_frac·separation of its own limit", float, lo=0, lo_open=True),
+        Param("window", 0.5, "late window: the last fraction of the log t range", float, lo=0.1, hi=1,
+              tolerance=True),
+        Param("own_frac", 0.25, "each run must end within own_frac·separation of its own limit", float, lo=0,
+              hi=0.5, lo_open=True, hi_open=True, tolerance=True),
         Param("p_tol", 0.25, "the no-BN angle must decay at least like (log t)^-(1 - p_tol) over the last decade",
-              float, lo=0, hi=1, hi_open=True),
-        Param("gap_tol", 1e-12, "BN gap at its horizon that counts as converged", float, lo=0, lo_open=True),
-        Param("min_separation", 1e-3, "angle(ŵ, w_mm) in rad below which the two limits count as equal", float, lo=0),
+              float, lo=0, hi=0.5, lo_open=True, tolerance=True),
+        Param("gap_tol", 1e-12, "BN gap at its horizon that counts as converged", float, lo=0, hi=1e-3,
+              lo_open=True, tolerance=True),
+        Param("roles", "bn-uniform", "which limit each run is claimed to reach: bn-uniform (the paper: BN → ŵ, "
+              "no BN → w_mm) or swapped (the mutated claim, a negative control)", str, ("bn-uniform", "swapped")),
+        Param("min_separation", 1e-3, "angle(ŵ, w_mm) in rad below which the two limits count as equal", float, lo=0,
+              hi=0.1, tolerance=True),
         Param("enforce_assumptions", True,
               "return `inapplicable` when an assumption fails (false: run anyway, to watch the claim fail)", bool),
     ),
@@ -366,4 +385,12 @@ CONTRAST = register(Claim(
            "The default instance (n = 8, d = 12) is searched from the seed so that the limits are ≥ 0.3 rad apart. "
            "Horizons: BN 10^4 steps at 80 digits (audited at 170), no BN 10^6 steps in float64 (audited against "
            "python-flint on the first and last 20000 steps)."),
+    controls=(
+        Control("roles swapped", STATEMENT_FLIP, "BN → w_mm and no BN → ŵ: the BN direction is far from w_mm",
+                params={"roles": "swapped", "bn_steps": 3000, "window": 0.6}, options={"steps": 10_000}),
+        Control("limits coincide", ASSUMPTION_DROPPED, "d ≫ n isotropic: every point is a support vector, w_mm = ŵ",
+                data=_coinciding_data),
+        Control("1000 steps", STARVED, "neither run has converged at t = 1000",
+                params={"bn_steps": 1000}, options={"steps": 1000}),
+    ),
 ))

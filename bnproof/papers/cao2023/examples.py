@@ -84,6 +84,7 @@ from scipy import stats
 
 from bnproof.analysis.stats import t_interval, wilson_interval
 from bnproof.claims import Claim, register
+from bnproof.core.controls import ASSUMPTION_DROPPED, STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
 from bnproof.core.params import ListOf, Param, RunConfig
 from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Curve, HLine, Outcome, Panel, panels
@@ -522,8 +523,9 @@ UNIFORM_BEATS_MAX = register(Claim(
         Param("n_test", 100_000, "fresh test points N per draw", int),
         Param("test_sampler", "projected", "projected: exact joint law of the two test scores; full: every "
               "patch of every test point", str, ("projected", "full")),
-        Param("level", 0.95, "confidence level of every interval", float),
-        Param("min_effect", 0.005, "δ: a difference CI inside (-δ, δ) counts as no difference (refuted)", float),
+        Param("level", 0.95, "confidence level of every interval", float, lo=0.9, hi=1, hi_open=True, tolerance=True),
+        Param("min_effect", 0.005, "δ: a difference CI inside (-δ, δ) counts as no difference (refuted)", float,
+              lo=0, hi=0.05, tolerance=True),
     ),
     defaults={"quick_draws": 10},
     takes_data=False,
@@ -535,4 +537,10 @@ UNIFORM_BEATS_MAX = register(Claim(
            "Gu (NeurIPS 2022). The classifiers follow the reference notes §4 protocol: ŵ is the min-norm "
            "patch-wise uniform-margin solution (the BN CNN's limit, T3, not rerun here), w_mm the SVM on "
            "patch means (the no-BN limit)."),
+    controls=(
+        Control("max beats uniform", STATEMENT_FLIP, "the opposite ordering of the two test errors",
+                params={"claim": "max-beats-uniform", "draws": 4, "n_test": 10_000}),
+        Control("coinciding classifiers", ASSUMPTION_DROPPED, "P = 1, d ≫ n: the two classifiers coincide",
+                params={"examples": "control", "draws": 4, "n_test": 10_000}),
+    ),
 ))

@@ -15,6 +15,7 @@ import numpy as np
 
 from bnproof.analysis import rates
 from bnproof.claims import Claim, register
+from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.precision import CONTEXT_NAMES
@@ -48,6 +49,7 @@ from bnproof.papers.cao2023.profiles import (
 
 __all__ = ["MAX_MARGIN", "check_max_margin", "measure_max_margin", "decide_max_margin", "KKT_TOL"]
 
+MIN_DECADES = 2.0  # the late window needs the last decade of t and the one before it
 KKT_TOL = 1e-6  # largest KKT residual of the SVM that still counts as a certified solution
 
 
@@ -76,6 +78,7 @@ class MaxMargin:
     t_end: int
     window: str
     measured: dict
+    decades: float = math.inf  # decades of t the late window spans
 
 
 def measure_max_margin(res: NoBNRun, lim: Limits, refs: dict, frac: float) -> MaxMargin:
@@ -103,7 +106,8 @@ def measure_max_margin(res: NoBNRun, lim: Limits, refs: dict, frac: float) -> Ma
         "svm": svm_record(lim),
     }
     return MaxMargin(res.digits("angle"), prof, sup, fits[0].family, fits[0].params.get("p", math.nan),
-                     float(tr.last("angle")), tr.t[-1], f"t ∈ [{int(t[0])}, {int(t[-1])}]", measured)
+                     float(tr.last("angle")), tr.t[-1], f"t ∈ [{int(t[0])}, {int(t[-1])}]", measured,
+                     math.log10(t[-1] / t[0]))
 
 
 def decide_max_margin(m: MaxMargin, claim_rate: str, p_tol: float, target_name: str) -> tuple[str, str]:
@@ -114,9 +118,10 @@ def decide_max_margin(m: MaxMargin, claim_rate: str, p_tol: float, target_name: 
     if digits is None or digits < MIN_DIGITS:
         return INCONCLUSIVE, ("precision audit disabled" if digits is None else
                               f"precision audit shows only {digits:.1f} agreeing digits of the angle")
-    if prof["p_prev"] is None:
-        return INCONCLUSIVE, (f"the late window {win} spans less than two decades of t: too short to judge "
-                              f"an asymptotic rate; raise --steps (≥ 10^4)")
+    if prof["p_prev"] is None or m.decades < MIN_DECADES:
+        return INCONCLUSIVE, (f"the late window {win} spans {min(m.decades, 99):.2f} < {MIN_DECADES:g} decades of t "
+                              "(the last-decade exponent and the decade before it): too short to judge "
+                              "an asymptotic rate; raise --steps (≥ 10^4)")
     if claim_rate == "exp-log2":
         if sup["holds"]:
             return VERIFIED, f"-ln(angle)/ln²t stays ≥ {sup['min']:.4g} and does not decrease over {win}"
@@ -176,11 +181,13 @@ def check_max_margin(claim: Claim, config: RunConfig) -> Outcome:
     exponent over the last two decades, fits of every rate family, -ln(angle)/ln²t, and the
     normalised-margin gap to the SVM margin.  The float64 run is audited against python-flint on
     its first and last ``audit_steps`` steps.
-    Decision: inconclusive when the audit shows < MIN_DIGITS, the window spans < 2 decades, GD
+    Decision: inconclusive when the audit shows < MIN_DIGITS, the window spans < 2 decades of t
+    (the last decade and the one before it, e.g. ``--steps 1000``: t ∈ [46, 1000]), GD
     diverged or the SVM is not certified; verified iff the local exponent is ≥ 1 - p_tol and
     inverse-log fits best; refuted when the exponent is lower and not still rising.
-    Negative controls: ``--param limit=uniform-margin`` -> refuted; ``--param claim_rate=exp-log2``
-    (the super-polynomial rate) -> refuted; ``--eta 50`` (divergent) -> inconclusive;
+    Negative controls (declared in ``controls``): ``--param limit=uniform-margin`` -> refuted;
+    ``--param claim_rate=exp-log2`` (the super-polynomial rate) -> refuted; ``--steps 1000`` ->
+    inconclusive; ``--eta 50`` (divergent) -> inconclusive;
     ``--param audit=false`` -> inconclusive; non-separable ``--data`` -> inapplicable.
     """
     loss, eta = loss_and_eta(claim, config)
@@ -245,9 +252,10 @@ MAX_MARGIN = register(Claim(
         Param("audit_steps", 0, "length of each audited segment (prefix and late; 0: 20000, 5000 with --quick)",
               int, lo=0),
         Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1),
-        Param("window", 0.5, "late window: the last fraction of the log t range", float, lo=0, hi=1, lo_open=True),
+        Param("window", 0.5, "late window: the last fraction of the log t range", float, lo=0.1, hi=1,
+              tolerance=True),
         Param("p_tol", 0.25, "the angle must decay at least like (log t)^-(1 - p_tol) over the last decade of t",
-              float, lo=0, hi=1, hi_open=True),
+              float, lo=0, hi=0.5, lo_open=True, tolerance=True),
         Param("limit", "max-margin", "claimed limit direction (uniform-margin: a mutated claim that must be refuted)",
               str, ("max-margin", "uniform-margin")),
         Param("claim_rate", "inverse-log", "claimed rate of the angle gap (exp-log2: the mutated, super-polynomial "
@@ -261,4 +269,11 @@ MAX_MARGIN = register(Claim(
            "searched from the seed so that the max-margin and uniform-margin directions differ. "
            "Horizon: 10^6 GD steps in float64 (≈ 20 s), audited against python-flint on the first and the last "
            "audit_steps steps."),
+    controls=(
+        Control("limit = uniform-margin", STATEMENT_FLIP, "plain GD approaches w_mm, not the uniform-margin ŵ",
+                params={"limit": "uniform-margin", "window": 0.6}, options={"steps": 10_000}),
+        Control("rate exp(-c log² t)", STATEMENT_FLIP, "plain GD approaches w_mm like 1/log t, not "
+                "super-polynomially", params={"claim_rate": "exp-log2", "window": 0.6}, options={"steps": 10_000}),
+        Control("1000 steps", STARVED, "the late window spans 1.3 < 2 decades of t", options={"steps": 1000}),
+    ),
 ))

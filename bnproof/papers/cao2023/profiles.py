@@ -74,6 +74,7 @@ def fit_summary(fits: list[rates.Fit]) -> dict:
 
 
 def superpoly(t: np.ndarray, log_gap: np.ndarray) -> dict:
-    """The exp(-c log² t) test of ``cao2023.linear.rate``: -ln gap / ln² t bounded below, not decreasing."""
+    """The exp(-c log² t) profile test (the no-BN mutated rate, the contrast's BN side): -ln gap / ln² t
+    bounded below and not decreasing.  The rate claims decide by :mod:`~.local_rate` instead."""
     prof = rates.ratio_profile(t, log_gap, 2.0)
     return {**prof, "holds": bool(prof["min"] > 0 and prof["nondecreasing"])}

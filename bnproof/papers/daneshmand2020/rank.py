@@ -14,6 +14,9 @@ import numpy as np
 
 from bnproof.analysis.stats import mean_halfwidth
 from bnproof.claims import Claim, register
+from bnproof.core.blas import single_threaded_blas
+from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
+from bnproof.core.data import Dataset, validate
 from bnproof.core.params import ListOf, Param, RunConfig
 from bnproof.core.records import (
     INAPPLICABLE,
@@ -29,7 +32,7 @@ from bnproof.core.records import (
 from bnproof.core.verdicts import interval_verdict
 from bnproof.models import bn_init as bi
 
-__all__ = ["CITATION", "VANILLA_COLLAPSED", "RankSetup", "RankRuns", "rank_runs", "measure_rank", "decide_rank",
+__all__ = ["CITATION", "CONTROLS", "identical_rows", "VANILLA_COLLAPSED", "RankSetup", "RankRuns", "rank_runs", "measure_rank", "decide_rank",
            "check_rank"]
 
 CITATION = ("Daneshmand, Kohler, Bach, Hofmann, Lucchi. Batch normalization provably avoids rank collapse for "
@@ -48,6 +51,7 @@ class RankSetup:
     tau: float
     rank_const: float
     normalize: bool
+    inputs: np.ndarray | None = None  # d_in×n batch from --data (None: generic Gaussian inputs)
 
     @property
     def bn(self) -> bi.Components:
@@ -63,23 +67,36 @@ class RankRuns:
     vanilla_per_layer: dict[int, list[float]]
 
 
-def rank_runs(n: int, width: int, depth: int, seeds: int, comp: bi.Components, tau: float, seed: int) -> np.ndarray:
-    """Soft rank per layer, shape (depth+1, seeds), from generic Gaussian inputs."""
+def rank_runs(n: int, width: int, depth: int, seeds: int, comp: bi.Components, tau: float, seed: int,
+              inputs: np.ndarray | None = None) -> np.ndarray:
+    """Soft rank per layer, shape (depth+1, seeds), from generic Gaussian inputs or the given d_in×n batch.
+
+    A given batch enters through its n×n Gram matrix: the chain's first layer maps it to width d
+    (exact in law for any input width), one independent network per seed.
+    """
     rng = np.random.default_rng([seed, width, int(comp.rescale)])
-    X = rng.standard_normal((seeds, width, n))
-    return bi.chain_from_inputs(X, depth, comp, rng, lambda R: {"rank": bi.soft_rank(R, tau)})["rank"]
+    observe = lambda R: {"rank": bi.soft_rank(R, tau)}  # noqa: E731
+    if inputs is None:
+        X = rng.standard_normal((seeds, width, n))
+        return bi.chain_from_inputs(X, depth, comp, rng, observe)["rank"]
+    R0 = np.repeat(bi.gram_factor(inputs.T @ inputs)[None], seeds, axis=0)
+    with single_threaded_blas():
+        return bi.gram_chain(R0, depth, width, comp, rng, observe)["rank"]
 
 
 def _setup(claim: Claim, config: RunConfig) -> RankSetup:
     n, depth, seeds = claim.param(config, "n"), claim.param(config, "depth"), claim.param(config, "seeds")
     widths = claim.param(config, "widths")
-    if config.quick:
-        depth, seeds = min(depth, 300), min(seeds, 4)
+    inputs = None if config.data is None else np.asarray(config.data.X, float).T  # samples are the batch's points
+    if inputs is not None:
+        n = inputs.shape[1]
+    depth, seeds = claim.quick_cap(config, "depth", depth, 300), claim.quick_cap(config, "seeds", seeds, 4)
+    if config.quick and "widths" not in config.params:
         widths = [w for w in widths if w <= 128] or widths[:1]
     for w in widths:
         bi.validate_sizes(n, w, depth, seeds)
     return RankSetup(n, widths, depth, seeds, claim.param(config, "tau"), claim.param(config, "rank_const"),
-                     claim.param(config, "normalize"))
+                     claim.param(config, "normalize"), inputs)
 
 
 def measure_rank(setup: RankSetup, seed: int, progress=None) -> RankRuns:
@@ -88,8 +105,8 @@ def measure_rank(setup: RankSetup, seed: int, progress=None) -> RankRuns:
     half = setup.depth // 2
     rows, bn_layers, va_layers = {}, {}, {}
     for i, d in enumerate(setup.widths):
-        r_bn = rank_runs(setup.n, d, setup.depth, setup.seeds, setup.bn, setup.tau, seed)
-        r_va = rank_runs(setup.n, d, setup.depth, setup.seeds, vanilla, setup.tau, seed)
+        r_bn = rank_runs(setup.n, d, setup.depth, setup.seeds, setup.bn, setup.tau, seed, setup.inputs)
+        r_va = rank_runs(setup.n, d, setup.depth, setup.seeds, vanilla, setup.tau, seed, setup.inputs)
         avg, h = (float(x) for x in mean_halfwidth(r_bn[half:].mean(axis=0)))  # time average over the last half, per seed
         va_final, va_h = (float(x) for x in mean_halfwidth(r_va[-1]))
         rows[str(d)] = {"bn_rank_avg_last_half": avg, "bn_rank_ci95": h, "required": setup.rank_const * min(math.sqrt(d), setup.n),
@@ -156,14 +173,22 @@ def check_rank(claim: Claim, config: RunConfig) -> Outcome:
     vanilla arm's final rank.
     Decision (:func:`decide_rank`): refuted if a BN CI lies below c·min(√d, n); inconclusive if one
     straddles it or the vanilla arm does not collapse; else verified.
-    Negative controls: ``--param normalize=false`` (the BN arm is vanilla too) and
+    With ``--data`` (X n×d: the n samples are the batch) the chain starts from X's Gram matrix;
+    identical samples (BN undefined) or any batch of rank < n are *inapplicable* before any rank is
+    measured (:func:`bnproof.models.bn_init.degenerate_batch`): a relative rank test would count
+    identical samples as rank 1, a fact about the data, not the network.
+    Negative controls (``controls=``): ``--param normalize=false`` (the BN arm is vanilla too) and
     ``--param rank_const=3`` (a bound too strong at d = n) are refuted; ``--param n=16 --param
-    widths=8,64`` (d < n) is inapplicable.
+    widths=8,64`` (d < n) and ``--data`` with identical rows are inapplicable; depth 20 with 2
+    seeds is inconclusive (the vanilla arm has not collapsed yet).
     """
     setup = _setup(claim, config)
-    if (why := bi.width_violation(setup.n, setup.widths)) is not None:
+    why = None if setup.inputs is None else bi.degenerate_batch(setup.inputs)  # the data's defect first
+    why = why or bi.width_violation(setup.n, setup.widths)
+    if why is not None:
         return Outcome(INAPPLICABLE, why, expected={}, measured={},
-                       params={"n": setup.n, "widths": setup.widths, "seed": config.seed})
+                       params={"n": setup.n, "widths": setup.widths, "seed": config.seed,
+                               "inputs": "generic Gaussian" if setup.inputs is None else "--data"})
     runs = measure_rank(setup, config.seed, config.progress)
     verdict, why, collapsed = decide_rank(setup, runs)
     c = setup.rank_const
@@ -173,10 +198,28 @@ def check_rank(claim: Claim, config: RunConfig) -> Outcome:
         measured={"per_width": runs.rows, "vanilla_collapsed_at_smallest_width": collapsed, "seeds": setup.seeds},
         tolerance={"ci": "95% Student-t CI over seeds of the per-seed time average over the last half of the layers"},
         params={"n": setup.n, "widths": setup.widths, "depth": setup.depth, "seeds": setup.seeds, "seed": config.seed,
+                "inputs": "generic Gaussian" if setup.inputs is None else "--data (its Gram matrix)",
                 "tau": setup.tau, "rank_const": c, "normalize": setup.normalize,
                 "rank_measure": "#{σ_i > τ σ_max} (soft rank) [recon]", **setup.bn.to_dict()},
         precision={"arithmetic": "float64; singular values below ~1e-8 σ_max are not resolved by the chain (τ ≥ 1e-6 advised)"},
         series=_figure(setup, runs))
+
+
+def identical_rows(seed: int) -> Dataset:
+    """Data whose n = 32 samples are one point repeated (BN undefined; rank 1 by any relative test)."""
+    x = np.random.default_rng(seed).standard_normal(64)
+    return validate(np.tile(x, (32, 1)), np.ones(32), source="identical rows")
+
+
+CONTROLS = (
+    Control("rank-const-3", STATEMENT_FLIP, "rank ≥ 3·min(√d, n): more than n at d = n", params={"rank_const": 3}),
+    Control("vanilla-bn-arm", ASSUMPTION_DROPPED, "no normalization in the BN arm: both arms collapse",
+            params={"normalize": "false"}, expect=(REFUTED,)),
+    Control("identical-rows", ASSUMPTION_DROPPED, "--data with identical samples: BN undefined, rank 1 from the input",
+            data=identical_rows, expect=(INAPPLICABLE,)),
+    Control("depth-20-two-seeds", STARVED, "20 layers: the vanilla arm has not collapsed yet",
+            params={"depth": 20, "seeds": 2}),
+)
 
 
 register(Claim(
@@ -189,6 +232,8 @@ register(Claim(
     assumptions=("deep linear network, Gaussian weights", "rescaling-only BN (no recentering)", "generic inputs",
                  "width d ≥ n"),
     check=check_rank,
+    takes_data=True, data_kind="matrix",
+    controls=CONTROLS,
     params=(Param("n", 32, "batch size", int),
             Param("widths", "32,128,512", "comma-separated widths d", ListOf(int, lo=1, min_len=2)),
             Param("depth", 600, "layers", int), Param("seeds", 8, "independent networks per width and arm", int),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bnproof.claims import Claim, register
+from bnproof.core.controls import STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import (
@@ -35,13 +36,27 @@ from bnproof.papers.daneshmand2021.common import (
 from bnproof.papers.daneshmand2021.integrals import lemma10_g, p_quadrature, p_reading
 from bnproof.symbolic import bn_init as sb
 
-__all__ = ["LEMMA_NS", "QUAD_DPS", "LemmasSetup", "measure_lemma4", "measure_lemma6", "measure_lemma8",
+__all__ = ["LEMMA_NS", "QUAD_DPS", "Z_MAX", "DET_TOL", "CONC_MAX", "lemma6_expectation_ok", "lemma6_concentration_ok",
+           "CONTROLS", "LemmasSetup", "measure_lemma4", "measure_lemma6", "measure_lemma8",
            "measure_lemma10", "measure_quadrature_crosscheck", "measure_theorem5", "measure_symbolic",
            "measure_lemmas", "decide_lemmas", "check_lemmas"]
 
 LEMMA_NS = (2, 3, 4, 8, 16)
 QUAD_DPS = 20
 LEMMA4_MATRICES = 2000  # random matrices per batch size and kind
+Z_MAX = 5.0  # Monte Carlo against the formula: |z| ≤ 5 (a 5-sigma deviation refutes)
+DET_TOL = 1e-10  # deterministic identities and inequalities (quadrature accuracy ~1e-12)
+CONC_MAX = 1.0  # Lemma 9's concentration: d·E‖C − EC‖_F² ≤ 1
+
+
+def lemma6_expectation_ok(zmax: float, sum_err: float, off: float) -> bool:
+    """Lemma 6: diagonal and off-diagonal |z| ≤ Z_MAX and |Σp_i − 1| ≤ DET_TOL."""
+    return zmax <= Z_MAX and sum_err <= DET_TOL and off <= Z_MAX
+
+
+def lemma6_concentration_ok(d_times_spread: float) -> bool:
+    """Lemma 9: d·E‖C − EC‖_F² ≤ CONC_MAX."""
+    return d_times_spread <= CONC_MAX
 
 
 @dataclass(frozen=True)
@@ -124,9 +139,9 @@ def measure_lemma6(rng: np.random.Generator, setup: LemmasSetup) -> tuple[dict, 
             offd = ~np.eye(n, dtype=bool)
             off = max(off, float(np.max(np.abs(mean[offd]) / se[offd])))
             conc = max(conc, spread * setup.width)
-    expectation = {"ok": zmax <= 5 and sum_err <= 1e-10 and off <= 5, "max_z_diagonal_vs_p": zmax,
+    expectation = {"ok": lemma6_expectation_ok(zmax, sum_err, off), "max_z_diagonal_vs_p": zmax,
                    "max_z_offdiagonal": off, "sum_p_minus_1": sum_err, "draws": setup.draws, "width": setup.width}
-    return expectation, {"ok": conc <= 1.0, "max_d_times_E_frobenius_sq": conc}
+    return expectation, {"ok": lemma6_concentration_ok(conc), "max_d_times_E_frobenius_sq": conc}
 
 
 def measure_lemma8(rng: np.random.Generator, setup: LemmasSetup) -> dict:
@@ -179,12 +194,19 @@ def measure_theorem5(rng: np.random.Generator, setup: LemmasSetup) -> dict:
 
 
 def measure_symbolic(constant: str) -> tuple[dict, dict]:
-    """Theorem 1's constant as derived (SymPy; the numbers cannot tell the readings apart) and every identity."""
+    """Theorem 1's constant: the reading's c against the c SymPy derives (Theorem 5, induction, Lemma 4), and every identity.
+
+    The numbers cannot tell the constants apart (Theorem 1's bound is loose by far more than 2), so
+    the reading is judged against the derivation: ``ok`` iff the derived c equals the reading's c.
+    """
     ids = sb.daneshmand_identities()
     derived = next(i for i in ids if i.name == "thm1_floor_main_text").holds
     failed = [i.name for i in ids if not i.holds]
-    constant_row = {"ok": True, "derivation_gives": "3n/(alpha sqrt d) (main text)", "derivation_holds": derived,
-                    "reading": constant, "numbers_discriminate": False}
+    c_derived = float(sb.theorem1_constant())
+    c_reading = CONSTANTS[constant]
+    constant_row = {"ok": derived and abs(c_reading - c_derived) <= 1e-12, "derived_constant": c_derived,
+                    "reading_constant": c_reading, "derivation_gives": f"{c_derived:g}n/(alpha sqrt d)",
+                    "derivation_holds": derived, "reading": constant, "numbers_discriminate": False}
     return constant_row, {"ok": not failed, "failed": failed, "checked": len(ids)}
 
 
@@ -215,12 +237,15 @@ def decide_lemmas(setup: LemmasSetup, r: dict[str, dict]) -> tuple[str, str]:
                   "lemma6_expectation": f"max |z| diagonal {zmax:.3g}, |Σp − 1| = {sum_err:.3g}",
                   "lemma4": f"max V − 2nV̂ = {worst:.3g}", "lemma10": f"min g'' = {gmin:.3g}",
                   "lemma6_concentration": f"max d·E‖C − EC‖² = {r['lemma6_concentration']['max_d_times_E_frobenius_sq']:.3g}",
-                  "symbolic": f"{r['symbolic']['failed']}"}
+                  "symbolic": f"{r['symbolic']['failed']}",
+                  "theorem1_constant": (f"the reading's c = {r['theorem1_constant']['reading_constant']:g}, the derivation "
+                                        f"gives c = {r['theorem1_constant']['derived_constant']:g} in c·n/(α√d)")}
         return REFUTED, "; ".join(f"{k} fails ({detail.get(k, '')})" for k in bad) + f" [{readings}]"
     return VERIFIED, (f"Lemma 4 on {r['lemma4']['matrices']} matrices (max V − 2nV̂ = {worst:.2g}); E[C] = diag(p_i) "
                       f"(max |z| {zmax:.2g}, |Σp − 1| ≤ {sum_err:.1g}); Lemma 8 in both forms (max violation "
                       f"{viol:.2g}); g convex (min g'' = {gmin:.3g}); Theorem 5 one step holds [{readings}]; "
-                      f"the constant reading is not discriminated by the numbers (the derivation gives 3n/(α√d))")
+                      f"Theorem 1's constant c = {r['theorem1_constant']['reading_constant']:g} as derived (SymPy; "
+                      f"the numbers do not discriminate it)")
 
 
 def _lemma8_panel(n: int, points: int = 24) -> dict:
@@ -261,8 +286,8 @@ def check_lemmas(claim: Claim, config: RunConfig) -> Outcome:
     Decision (:func:`decide_lemmas`): refuted if any measurement fails its tolerance (1e-10
     deterministic, |z| ≤ 5 or mean − 3 SE for Monte Carlo), else verified.
     Negative controls: ``--param p_reading=sigma_n`` (Lemma 6 as printed) fails lemma6_expectation and
-    ``--param alpha_reading=sigma`` (A1 as printed) fails lemma8: both refuted.  ``--param
-    constant=appendix`` stays verified: the numbers do not discriminate the constant (the record says so).
+    ``--param alpha_reading=sigma`` (A1 as printed) fails lemma8, and ``--param constant=appendix``
+    (3n/(2α√d)) fails theorem1_constant against the derived c = 3: all refuted.
     """
     setup = _setup(claim, config)
     raw = measure_lemmas(setup, config.seed)
@@ -282,6 +307,16 @@ def check_lemmas(claim: Claim, config: RunConfig) -> Outcome:
         series=_lemma8_panel(8 if not config.quick else 4))
 
 
+CONTROLS = (
+    Control("lemma6-as-printed", STATEMENT_FLIP, "Lemma 6 with σ_n for σ_i: all p_i equal p_n, Σp_i ≠ 1",
+            params={"p_reading": "sigma_n"}),
+    Control("a1-bounds-sigma", STATEMENT_FLIP, "A1 as printed (α bounds σ_n): Lemma 8's factor 1 − (2/3)σ_n",
+            params={"alpha_reading": "sigma"}),
+    Control("appendix-constant", STATEMENT_FLIP, "Theorem 1's floor 3n/(2α√d) (the appendix's last line)",
+            params={"constant": "appendix"}),
+)
+
+
 register(Claim(
     id="daneshmand2021.lemmas", paper="daneshmand2021", citation=CITATION,
     source="Lemmas 4, 6, 8, 9 (Sawa's formula), 10 and Theorem 5 (Appendix)",
@@ -292,6 +327,7 @@ register(Claim(
     confidence="paper",
     assumptions=("rescaling-only BN, linear activation, Gaussian weights", "Σσ_i² = 1 (‖H‖_F = 1)"),
     check=check_lemmas,
+    controls=CONTROLS,
     params=(Param("p_reading", "sigma_i", "Lemma 6 numerator: sigma_i (intended) or sigma_n (as printed)", str, P_READINGS),
             Param("alpha_reading", "sigma_sq", "Lemma 8/Theorem 5 factor uses σ_n² (proof) or σ_n (A1 as printed)", str,
                   ALPHA_READINGS),
@@ -302,5 +338,5 @@ register(Claim(
            "(the σ_n reading fails Σp_i = 1 and the Monte Carlo diagonal); A1's α must bound σ_n², not σ_n — the σ_n "
            "reading of Lemma 8's factor is violated for small σ_n; Theorem 1's constant 3n/(α√d) (main) vs "
            "3n/(2α√d) (appendix) — both bounds hold numerically (they are loose), the SymPy derivation gives the "
-           "main-text constant."),
+           "main-text constant, so the appendix reading is refuted by the derivation (theorem1_constant), not by the numbers."),
 ))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bnproof.claims import Claim, register
+from bnproof.core.controls import ASSUMPTION_DROPPED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import (
     INAPPLICABLE,
@@ -70,6 +71,8 @@ class Setup:
     c: float
     starts: int
     width: int
+    threshold: float  # the soft-threshold level as a multiple of β (1: the formula)
+    v_exponent: float  # second-layer weight ‖p‖^e of the closed-form network (1/2: the paper's constant)
     params: dict
 
     @property
@@ -80,10 +83,10 @@ class Setup:
 def read_setup(claim: Claim, config: RunConfig) -> Setup:
     beta, shift, output = claim.param(config, "beta"), claim.param(config, "shift"), claim.param(config, "output")
     starts, classes = claim.param(config, "starts"), claim.param(config, "classes")
+    threshold, v_exponent = claim.param(config, "threshold"), claim.param(config, "v_exponent")
     X, y, source = instance(config, claim.param(config, "n"), claim.param(config, "d"))
     n, d = X.shape
-    if config.quick:
-        starts = min(starts, 4)
+    starts = claim.quick_cap(config, "starts", starts, 4)
     c = cv.shift_constant(shift, n)
     if output == "onehot":
         Y = onehot(y, classes, np.random.default_rng([config.seed, 3]), n, config.data is not None)
@@ -93,8 +96,9 @@ def read_setup(claim: Claim, config: RunConfig) -> Setup:
     width = claim.param(config, "width") or (6 if C == 1 else 2 * C + 2)
     params = {"seed": config.seed, "n": n, "d": d, "beta": beta, "shift": shift, "c": c, "output": output,
               "classes": C, "starts": starts, "width": width, "data": source, "penalize_w": False,
-              "loss": "0.5*||F-Y||^2", "penalty": "beta/2*(gamma^2+alpha^2+||v||^2)"}
-    return Setup(X, Y, beta, c, starts, width, params)
+              "loss": "0.5*||F-Y||^2", "penalty": "beta/2*(gamma^2+alpha^2+||v||^2)",
+              "threshold": threshold, "v_exponent": v_exponent}
+    return Setup(X, Y, beta, c, starts, width, threshold, v_exponent, params)
 
 
 @dataclass(frozen=True)
@@ -110,16 +114,24 @@ class Measurement:
 
 
 def _closed_form_network_value(s: Setup, wh: cv.Whitened, outs: list) -> float:
-    """Objective of the closed-form network: BN output p per live column, output weight ±1 or e_k."""
+    """Objective of the closed-form network: BN output p per live column, output weight ±‖p‖^e (or e_k‖p‖^e).
+
+    e = ``v_exponent``; e = 1/2 is the paper's ±√(‖(±y)₊‖ − β) (the balanced split γ = |v|); any
+    other e gives the same outputs at a larger penalty.
+    """
     n, C = s.X.shape[0], s.classes
     blocks = np.array([np.linalg.solve(wh.Ut, p) for p, _ in outs]).reshape(len(outs), n).T
     dirs = np.array([[tag] if C == 1 else np.eye(C)[tag] for _, tag in outs]).reshape(len(outs), C)
-    return net.objective(s.X, s.Y, net.rebuild(wh, blocks, dirs, s.c), s.beta, s.c)
+    built = net.rebuild(wh, blocks, dirs, s.c)  # v = ±√‖q‖, BN part q/√‖q‖
+    t = np.linalg.norm(blocks, axis=0) if outs else np.zeros(0)
+    k = np.where(t > 0, t, 1.0) ** (s.v_exponent - 0.5)
+    built = net.Net(built.W, built.gamma / k, built.alpha / k, built.V * k[:, None])
+    return net.objective(s.X, s.Y, built, s.beta, s.c)
 
 
 def measure_closed_form(s: Setup, wh: cv.Whitened, run: cv.ConvexRun | None, config: RunConfig) -> Measurement:
     """The closed form, its network, the convex optimum (``run``, solved) and ``starts`` L-BFGS runs."""
-    value, fit, outs = closed_form(s.Y, s.beta)
+    value, fit, outs = closed_form(s.Y, s.threshold * s.beta)  # threshold ≠ 1: a misread constant
     cf_value = _closed_form_network_value(s, wh, outs)
     p, fit_err, m_star, status = None, None, None, "not run"
     if run is not None:
@@ -191,8 +203,12 @@ def check_closed_form(claim: Claim, config: RunConfig) -> Outcome:
     convex fitted values miss f* by more than 1e-3; verified otherwise.  rank(P_c X) < n − 1
     (n > d): inapplicable.  Solver failure: inconclusive.
 
-    **Negative controls.** ``--param shift=one`` (c = 1: the convex optimum and L-BFGS go below
-    the formula), also with ``--param output=onehot``: refuted.  Dead neurons: ``--param beta``
+    **Negative controls.** Statement flips, refuted: ``--param shift=one`` (c = 1: the convex
+    optimum and L-BFGS go below the formula), also with ``--param output=onehot``;
+    ``--param threshold=0.5`` (the formula read with threshold β/2: value and network miss);
+    ``--param v_exponent=1`` (second layer ±(‖t‖ − β) instead of the paper's ±√(‖t‖ − β): the
+    network's penalty exceeds the formula).  Assumption dropped: ``--param d=3`` (n > d):
+    inapplicable.  Dead neurons: ``--param beta``
     above one or both of ‖y₊‖, ‖y₋‖ (still verified, with 1 or 0 neurons).
     """
     s = read_setup(claim, config)
@@ -208,7 +224,7 @@ def check_closed_form(claim: Claim, config: RunConfig) -> Outcome:
         precision["solver_tol"] = run.solution.solver_tol
         if not run.solution.ok:
             return Outcome(INCONCLUSIVE, f"the convex solver did not reach optimality (status {run.solution.status})",
-                           {"optimal_value": closed_form(s.Y, s.beta)[0]}, {"solver_status": run.solution.status},
+                           {"optimal_value": closed_form(s.Y, s.threshold * s.beta)[0]}, {"solver_status": run.solution.status},
                            params=s.params, precision=precision)
     return decide_closed_form(s, measure_closed_form(s, wh, run, config), precision)
 
@@ -230,8 +246,22 @@ register(Claim(
             Param("output", "scalar", "scalar y, or onehot (vector outputs, per-class closed form)", str, ("scalar", "onehot")),
             count_param("classes", 3, "classes for generated one-hot labels"),
             count_param("starts", 10, "random L-BFGS starts"),
-            count_param("width", 0, "non-convex width (0: 6 scalar, 2C+2 one-hot)", lo=0)),
+            count_param("width", 0, "non-convex width (0: 6 scalar, 2C+2 one-hot)", lo=0),
+            Param("threshold", 1.0, "soft-threshold level as a multiple of β (1: the formula; other values: a misread "
+                  "constant, negative control)", float, lo=0.0, hi=10.0, lo_open=True),
+            Param("v_exponent", 0.5, "second-layer weight ±‖p‖^e of the closed-form network (0.5: the paper's "
+                  "±√(‖t‖ − β); other values: negative control)", float, lo=0.0, hi=2.0)),
     takes_data=True, **REAL_TARGETS,
+    controls=(
+        Control("shift-one", STATEMENT_FLIP, "c = 1: Ũ is not orthogonal, the formula is not the optimum",
+                params={"shift": "one", "starts": 2}),
+        Control("threshold-half", STATEMENT_FLIP, "the formula with threshold β/2 instead of β",
+                params={"threshold": 0.5, "starts": 1}),
+        Control("v-exponent-one", STATEMENT_FLIP, "second layer ±(‖t‖ − β) instead of ±√(‖t‖ − β)",
+                params={"v_exponent": 1.0, "starts": 1}),
+        Control("n-above-d", ASSUMPTION_DROPPED, "n > d: rank(P_c X) < n − 1, the closed form does not apply",
+                params={"d": 3, "starts": 1}, expect=(INAPPLICABLE,)),
+    ),
     notes=("[derived] closed form (reference notes §3), the paper's constants unconfirmed ([recon]: "
            "w₁ = X†(y)₊, second-layer ±√(‖(±y)₊‖ − β)). One-hot outputs: no exact convex program (copositive), so the "
            "check is the closed-form network's value and L-BFGS lower bound only; measured.optimal_value is null there."),

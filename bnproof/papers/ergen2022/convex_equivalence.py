@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bnproof.claims import Claim, register
+from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
+from bnproof.core.data import Dataset
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import (
     INAPPLICABLE,
@@ -74,8 +76,7 @@ def read_setup(claim: Claim, config: RunConfig) -> Setup:
     X, y, source = instance(config, claim.param(config, "n"), claim.param(config, "d"))
     n, d = X.shape
     width = claim.param(config, "width") or 2 * n
-    if config.quick:
-        starts = min(starts, 4)
+    starts = claim.quick_cap(config, "starts", starts, 4)
     c, c_prog = cv.shift_constant(shift, n), cv.shift_constant(program_shift, n)
     params = {"seed": config.seed, "n": n, "d": d, "beta": beta, "shift": shift, "c": c,
               "program_shift": program_shift, "c_program": c_prog, "patterns": mode, "samples": samples,
@@ -158,6 +159,10 @@ def decide_convex_equivalence(s: Setup, m: Measurement, precision: dict) -> Outc
     caveat = "" if m.run.exact else (" (patterns sampled, plus the trained network's: the convex value is an upper "
                                      "bound on the exact program's)")
     below = [v for v in m.values + [m.polished] if v < p - tol]
+    if below and not m.run.exact:
+        return Outcome(INCONCLUSIVE, f"a non-convex BN network reached {min(below):.9g} < {p:.9g}, the optimum over "
+                       f"{m.run.D.shape[1]} sampled patterns (max {m.run.bound}): an upper bound, not the exact program; "
+                       f"more --param samples or patterns=exact would decide", measured=measured, **common)
     if below:
         measured["counterexample"] = counterexample(s.X, s.y, below, "non-convex objective below the convex optimum")
         return Outcome(REFUTED, f"a non-convex BN network reached {min(below):.9g} < convex optimum {p:.9g} − {tol:.1e}"
@@ -167,6 +172,11 @@ def decide_convex_equivalence(s: Setup, m: Measurement, precision: dict) -> Outc
         return Outcome(REFUTED, f"the BN network rebuilt from the convex solution has objective {m.rebuilt:.9g} "
                        f"(all blocks {m.rebuilt_full:.9g}), not the convex optimum {p:.9g} (tolerance {tol:.1e})",
                        measured=measured, **common)
+    if not m.run.exact:
+        return Outcome(INCONCLUSIVE, f"consistent but not decisive: the optimum {p:.9g} over {m.run.D.shape[1]} "
+                       f"sampled patterns (max {m.run.bound}) is an upper bound on the exact program's, attained by a "
+                       f"rebuilt network, with no L-BFGS run below; patterns=exact would decide", measured=measured,
+                       **common)
     return Outcome(VERIFIED, f"convex optimum {p:.9g} over {m.run.D.shape[1]} patterns (max {m.run.bound}) is attained "
                    f"by a rebuilt {sp.m}-neuron BN network ({m.rebuilt:.9g}); none of {len(m.values)} L-BFGS runs "
                    f"(best {m.best:.9g}, gap {measured['best_gap_rel']:.2%}) nor the polished rebuild went below{caveat}",
@@ -190,15 +200,19 @@ def check_convex_equivalence(claim: Claim, config: RunConfig) -> Outcome:
 
     **Decision.** Tolerance 1e-6·max(1, |p|).  Refuted if any L-BFGS run or the polished
     rebuild is below p − tol, or either rebuild misses p by more than tol; verified otherwise
-    (an L-BFGS best above p is expected local search, not a failure).  Solver failure:
-    inconclusive; P_c X = 0: inapplicable.
+    (an L-BFGS best above p is expected local search, not a failure).  With sampled patterns p
+    is only an upper bound, so a network below it -- or none -- is inconclusive, not a verdict.  Solver
+    failure: inconclusive; P_c X = 0 (identical rows, to rounding): inapplicable.
 
     **Negative controls.** ``--param program_shift=one`` with ``shift=isometric`` (the rebuild
     misses p) and ``--param shift=one --param program_shift=isometric`` (L-BFGS goes below p):
-    both refuted.
+    both refuted.  Starved: ``--param patterns=sampled --param samples=1`` (an upper bound only:
+    never verified, at most inconclusive).  Assumption dropped: ``--data`` with identical rows:
+    inapplicable.
     """
     s = read_setup(claim, config)
-    if cv.whiten(s.X, s.c_program).r == 0:
+    Xc = s.X - s.X.mean(axis=0)
+    if cv.whiten(s.X, s.c_program).r == 0 or np.linalg.norm(Xc) <= 1e-10 * max(np.linalg.norm(s.X), 1e-300):
         return Outcome(INAPPLICABLE, "P_c X = 0 (all rows equal): BN of X w is undefined", {}, {}, params=s.params)
     run = cv.convex_run(s.X, s.y, s.beta, s.c_program, s.patterns, s.samples, config.seed)
     precision = {"context": "float64", "solver": "cvxpy/CLARABEL", "solver_tol": run.solution.solver_tol}
@@ -214,6 +228,13 @@ def check_convex_equivalence(claim: Claim, config: RunConfig) -> Outcome:
             return Outcome(INCONCLUSIVE, f"the convex re-solve did not reach optimality (status {run.solution.status})",
                            {}, {"solver_status": run.solution.status}, params=s.params, precision=precision)
     return decide_convex_equivalence(s, measure_convex_equivalence(s, run, trained, config.seed), precision)
+
+
+
+def _identical_rows(seed: int) -> Dataset:
+    rng = np.random.default_rng(seed)
+    return Dataset(np.tile(rng.standard_normal((1, 2)), (8, 1)), rng.standard_normal(8), None,
+                   f"identical rows (seed={seed})")
 
 
 register(Claim(
@@ -239,6 +260,16 @@ register(Claim(
             count_param("width", 0, "non-convex width m (0: 2n)", lo=0),
             Param("penalize_w", False, "also penalise (β/2)‖w‖² (infimum unchanged by BN's scale invariance)", bool)),
     takes_data=True, **REAL_TARGETS,
+    controls=(
+        Control("program-shift-one", STATEMENT_FLIP, "the program with c = 1 for a network with c = 1/√n",
+                params={"n": 9, "program_shift": "one", "starts": 2}),
+        Control("network-shift-one", STATEMENT_FLIP, "the program with c = 1/√n for a network with c = 1",
+                params={"n": 9, "shift": "one", "program_shift": "isometric", "starts": 4}),
+        Control("one-sample", STARVED, "one sampled direction: the program is an upper bound only",
+                params={"n": 9, "patterns": "sampled", "samples": 1, "starts": 1}),
+        Control("identical-rows", ASSUMPTION_DROPPED, "identical rows: P_c X = 0, BN undefined",
+                data=_identical_rows, expect=(INAPPLICABLE,)),
+    ),
     notes=("[derived] in the reference notes (full text unavailable): the paper's constants, its BN shift convention "
            "(α/√n·1 recalled, unconfirmed) and whether w is penalised are parameters. Patterns: exact enumeration of the "
            "arrangement's cells (complete in general position) when cheap, else sampled Gaussian directions plus the "

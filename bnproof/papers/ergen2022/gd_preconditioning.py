@@ -17,6 +17,7 @@ import numpy as np
 from bnproof.analysis.stats import mean_ci
 from bnproof.claims import Claim, register
 from bnproof.core.blas import single_threaded_blas
+from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import (
     INAPPLICABLE,
@@ -129,8 +130,7 @@ def read_setup(claim: Claim, config: RunConfig) -> Setup:
     beta, shift = claim.param(config, "beta"), claim.param(config, "shift")
     pre, target = claim.param(config, "preconditioner"), claim.param(config, "direction")
     seeds, steps, width = claim.param(config, "seeds"), gd_step_count(claim, config), claim.param(config, "width")
-    if config.quick:
-        seeds, steps = min(seeds, 6), min(steps, 100)
+    seeds, steps = claim.quick_cap(config, "seeds", seeds, 6), claim.quick_cap(config, "gd_steps", steps, 100)
     c = cv.shift_constant(shift, n)
     eta, eta_w = GD_ETA, GD_ETA / sigma[0] ** 2
     params = {"seed": config.seed, "n": n, "spectrum": sigma.tolist(), "beta": beta, "shift": shift, "c": c,
@@ -244,7 +244,8 @@ def check_gd_preconditioning(claim: Claim, config: RunConfig) -> Outcome:
     95% t-interval of the share difference above 0: verified; below 0: refuted; else inconclusive.
 
     **Negative controls.** ``--param preconditioner=sigma`` or ``identity`` (refuted by (a)),
-    ``--param direction=bottom`` (refuted by (b)), ``--param spectrum=1,1,1`` (inapplicable).
+    ``--param direction=bottom`` (refuted by (b)), ``--param spectrum=1,1,1`` (inapplicable),
+    ``--param seeds=2 --param gd_steps=2`` (starved: inconclusive).
     """
     s = read_setup(claim, config)
     return decide_gd_preconditioning(s, measure_gd_preconditioning(s, config), spectrum_text(claim, config))
@@ -272,6 +273,18 @@ register(Claim(
             count_param("gd_steps", 300, "GD steps (overridden by --steps)"),
             count_param("width", 4, "neurons")),
     defaults={"steps": None},
+    controls=(
+        Control("preconditioner-sigma", STATEMENT_FLIP, "GD on w read as GD on a preconditioned by Σ (not Σ²)",
+                params={"preconditioner": "sigma", "seeds": 2}),
+        Control("preconditioner-identity", STATEMENT_FLIP, "GD on w read as plain GD on a",
+                params={"preconditioner": "identity", "seeds": 2}),
+        Control("bottom-direction", STATEMENT_FLIP, "GD concentrates on the bottom singular direction",
+                params={"direction": "bottom"}),
+        Control("two-seeds-two-steps", STARVED, "two seeds, two GD steps: the concentration interval is too wide",
+                params={"seeds": 2, "gd_steps": 2}),
+        Control("flat-spectrum", ASSUMPTION_DROPPED, "flat spectrum: nothing to concentrate on",
+                params={"spectrum": "1,1,1"}, expect=(INAPPLICABLE,)),
+    ),
     notes=("[derived] identity (reference notes §4): the loss depends on w only through a = ΣVᵀw, so ∇_w L = VΣ∇_a L. "
            "Step sizes: η_w = 0.05/σ_max² on W, η = 0.05 on (γ, α, v), the same in both runs. The concentration share "
            "is Σ_j (Δa_j)_k² / Σ_j ‖Δa_j‖² for the top (k = 1) direction; the flat control has the same whitened "

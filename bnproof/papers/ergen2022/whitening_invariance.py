@@ -2,8 +2,14 @@ r"""``ergen2022.whitening-invariance``: BN whitens the data, so the optimum sees
 
 Reference notes §2 and §6.2 [derived]: the BN network is a ReLU network on Ũ = [U, c·1] with
 P_c X = UΣVᵀ; Σ and V drop out, so p* is unchanged under X → XA (A invertible), X → X + 1bᵀ
-and X → P_c X.  The plain ReLU network with a bias (no BN: the same program on [X, 1]) is the
-contrast that does change.
+and X → P_c X.
+
+The check does *not* go through the whitening: on each transformed data set it solves the
+network's convex program written on the network's own features (:func:`group_lasso.solve_network`:
+M = P_c X, block norm ‖(Mw, α)‖ -- BN's centring and scaling as defined) and, with ``starts``,
+trains the BN network itself; the values are compared with those on X.  The same program
+without BN's scaling, without its centring, or without either (``--param network=...``) is not
+invariant and must be refuted; so must a transform outside the group (``transforms=square``).
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bnproof.claims import Claim, register
+from bnproof.core.controls import ASSUMPTION_DROPPED, STATEMENT_FLIP, Control
+from bnproof.core.data import Dataset
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import (
@@ -41,7 +49,7 @@ from bnproof.papers.ergen2022.common import (
 )
 from bnproof.solvers import group_lasso as cv
 
-__all__ = ["TRANSFORMS", "transform", "Setup", "read_setup", "Measurement", "measure_whitening_invariance",
+__all__ = ["TRANSFORMS", "NETWORKS", "transform", "network_value", "value_tolerance", "Setup", "read_setup", "Measurement", "measure_whitening_invariance",
            "decide_whitening_invariance", "check_whitening_invariance"]
 
 TRANSFORMS = ("linear", "shift", "center")  # the claim's transforms; "square" is a mutation (negative control)
@@ -62,9 +70,17 @@ def transform(X: np.ndarray, name: str, rng: np.random.Generator, condition: flo
     raise ValueError(name)
 
 
-def _nobn(X: np.ndarray) -> np.ndarray:
-    """The data of the plain ReLU network with a bias: [X, 1]."""
-    return np.hstack([X, np.ones((X.shape[0], 1))])
+# network -> (centred features P_c X, BN's scaling ‖(Mw, α)‖); only "bn" is the claim's network
+NETWORKS = {"bn": (True, True), "bn-no-scale": (True, False), "bn-no-centre": (False, True), "plain": (False, False)}
+DEGENERATE_RTOL = 1e-10  # ‖P_c X‖ ≤ this·‖X‖: the rows are identical to rounding, BN is undefined
+
+
+def network_value(X: np.ndarray, y: np.ndarray, beta: float, c: float, network: str) -> tuple[cv.ConvexSolution, bool]:
+    """The exact optimum of ``network``'s convex program on X, built from the network's definition (no SVD)."""
+    centre, scaled = NETWORKS[network]
+    M = X - X.mean(axis=0) if centre else X
+    D, general = cv.network_patterns(M, c)
+    return cv.solve_network(M, c, y, D, beta, scaled), general
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,7 @@ class Setup:
     y: np.ndarray
     beta: float
     c: float
+    network: str
     transforms: tuple[str, ...]
     condition: float
     starts: int
@@ -82,26 +99,33 @@ class Setup:
 def read_setup(claim: Claim, config: RunConfig) -> Setup:
     beta, shift, which = claim.param(config, "beta"), claim.param(config, "shift"), claim.param(config, "transforms")
     condition, starts = claim.param(config, "condition"), claim.param(config, "starts")
+    network = claim.param(config, "network")
     X, y, source = instance(config, claim.param(config, "n"), claim.param(config, "d"))
     n, d = X.shape
-    if cv.exact_cost(n, min(n - 1, d) + 1) > cv.EXACT_MAX_CANDIDATES:
+    if n < 2:
+        raise BadInput(f"--data: at least 2 samples needed (BN's batch statistics), got n={n}")
+    if y.shape != (n,):
+        raise BadInput(f"--data: y must be a vector of {n} targets, got shape {y.shape}")
+    if cv.exact_cost(n, min(n, d + 1)) > cv.EXACT_MAX_CANDIDATES:
         raise BadInput(f"n={n}, d={d}: too many patterns for the exact program (keep C(n, rank)·2^(rank+1) ≤ "
                        f"{cv.EXACT_MAX_CANDIDATES})")
-    if config.quick:
-        starts = min(starts, 1)
+    starts = claim.quick_cap(config, "starts", starts, 1)
+    if network != "bn":
+        starts = 0  # the trained network is the BN network; the variants are convex programs only
     c = cv.shift_constant(shift, n)
     names = TRANSFORMS if which == "all" else (which,)
-    params = {"seed": config.seed, "n": n, "d": d, "beta": beta, "shift": shift, "c": c, "transforms": list(names),
-              "condition": condition, "starts": starts, "data": source}
-    return Setup(X, y, beta, c, names, condition, starts, params)
+    params = {"seed": config.seed, "n": n, "d": d, "beta": beta, "shift": shift, "c": c, "network": network,
+              "transforms": list(names), "condition": condition, "starts": starts, "data": source}
+    return Setup(X, y, beta, c, network, names, condition, starts, params)
 
 
 @dataclass(frozen=True)
 class Measurement:
-    base: cv.ConvexSolution  # the BN program on the original data
-    nobn_base: cv.ConvexSolution  # the no-BN program on the original data
-    general: bool  # rows of Ũ in general position (the enumeration is complete)
-    rows: dict  # per transform: optimal values, deltas, patterns, rank, best L-BFGS value
+    base: cv.ConvexSolution  # the network's program on the original data (from its definition)
+    whitened_value: float | None  # the BN program on Ũ = [U, c1] of X (cross-check of the base, network bn)
+    nobn_base: cv.ConvexSolution  # the plain network's program on the original data (the contrast)
+    general: bool  # rows in general position (the enumeration is complete)
+    rows: dict  # per transform: optimal values, deltas, patterns, best L-BFGS value
     failed: list  # transforms on which a solve failed
     nonconvex: dict  # per transform: best L-BFGS value (starts > 0)
 
@@ -109,22 +133,22 @@ class Measurement:
 def _transformed(s: Setup, name: str, Xt: np.ndarray, base, nobn_base, config: RunConfig) -> tuple[dict | None, str]:
     """One transform's row (None and the solver statuses if a solve failed)."""
     n = s.X.shape[0]
-    wht = cv.whiten(Xt, s.c)
-    sol, general = cv.solve_exact(wht.Ut, s.y, s.beta)
-    nb, _ = cv.solve_exact(_nobn(Xt), s.y, s.beta)
+    sol, general = network_value(Xt, s.y, s.beta, s.c, s.network)
+    nb, _ = network_value(Xt, s.y, s.beta, s.c, "plain")
     if not (sol.ok and nb.ok):
         return None, f"{name}: {sol.status}/{nb.status}"
     row = {"optimal_value": sol.value, "delta": sol.value - base.value, "patterns": int(sol.D.shape[1]),
-           "rank_centred": wht.r, "nobn_value": nb.value, "nobn_delta": nb.value - nobn_base.value,
-           "general_position": general}
+           "rank_centred": int(np.linalg.matrix_rank(Xt - Xt.mean(axis=0))), "nobn_value": nb.value,
+           "nobn_delta": nb.value - nobn_base.value, "general_position": general}
     if s.starts:
         tr = net.train(Xt, s.y, 2 * n, s.beta, s.c, starts=s.starts, seed=config.seed, maxiter=lbfgs_iterations(config))
         row["best_nonconvex_value"] = tr.best_value
+        row["nonconvex_gap"] = tr.best_value - base.value
     return row, ""
 
 
-def measure_whitening_invariance(s: Setup, base, nobn_base, general: bool, config: RunConfig) -> Measurement:
-    """Solve the BN and the no-BN program exactly on every transformed data set (and train, if ``starts``)."""
+def measure_whitening_invariance(s: Setup, base, nobn_base, general: bool, whitened_value, config: RunConfig) -> Measurement:
+    """Solve the network's and the plain network's program on every transformed data set (and train, if ``starts``)."""
     rng = np.random.default_rng([config.seed, 11])
     rows, failed, nonconvex = {}, [], {}
     for name in s.transforms:
@@ -135,42 +159,57 @@ def measure_whitening_invariance(s: Setup, base, nobn_base, general: bool, confi
         rows[name] = row
         if "best_nonconvex_value" in row:
             nonconvex[name] = row["best_nonconvex_value"]
-    return Measurement(base, nobn_base, general, rows, failed, nonconvex)
+    return Measurement(base, whitened_value, nobn_base, general, rows, failed, nonconvex)
 
 
-def _figure(rows: dict, tol: float) -> dict:
+def _figure(rows: dict, tol: float, network: str) -> dict:
     labels = list(rows)
     return panels(Panel(
         "optimal value after each transform", "transform: " + ", ".join(f"{i} {k}" for i, k in enumerate(labels, 1)),
         "|Δ optimal value|", x=list(range(1, len(labels) + 1)), yscale="log",
-        curves=[Curve("BN (convex program on [U, c1])", [max(abs(rows[k]["delta"]), 1e-16) for k in labels]),
+        curves=[Curve(f"{network} (convex program on its own features)", [max(abs(rows[k]["delta"]), 1e-16) for k in labels]),
                 Curve("no BN (ReLU + bias)", [max(abs(rows[k]["nobn_delta"]), 1e-16) for k in labels])],
         hlines=[HLine(tol, "tolerance")]))
 
 
+def value_tolerance(value: float) -> float:
+    """The agreement demanded of two optimal values: VALUE_RTOL·max(1, |p*|)."""
+    return VALUE_RTOL * max(1.0, abs(value))
+
+
 def decide_whitening_invariance(s: Setup, m: Measurement) -> Outcome:
-    """Inconclusive if a solve failed; refuted if a BN optimum moved or L-BFGS went below it; else verified."""
+    """Inconclusive if a solve failed; refuted if an optimum moved by more than the tolerance or L-BFGS went below it."""
     base, rows = m.base, m.rows
-    tol = VALUE_RTOL * max(1.0, abs(base.value))
+    tol = value_tolerance(base.value)
     changed = [name for name, row in rows.items() if abs(row["optimal_value"] - base.value) > tol]
-    measured = {"optimal_value": base.value, "nobn_optimal_value": m.nobn_base.value, "transforms": rows,
+    measured = {"optimal_value": base.value, "whitened_optimal_value": m.whitened_value,
+                "nobn_optimal_value": m.nobn_base.value, "transforms": rows,
                 "patterns": int(base.D.shape[1]), "general_position": m.general,
                 "max_abs_delta": max((abs(r["delta"]) for r in rows.values()), default=None),
                 "max_abs_nobn_delta": max((abs(r["nobn_delta"]) for r in rows.values()), default=None)}
     common = dict(expected={"optimal_value": base.value, "max_abs_delta": 0.0}, measured=measured,
                   tolerance={"value_abs": tol, "value_rtol": VALUE_RTOL, "solver_tol": base.solver_tol},
-                  params=s.params, series=_figure(rows, tol),
+                  params=s.params, series=_figure(rows, tol, s.network),
                   precision={"context": "float64", "solver": "cvxpy/CLARABEL", "solver_tol": base.solver_tol})
     below = {k: v for k, v in m.nonconvex.items() if v < base.value - tol}
     if m.failed:
         return Outcome(INCONCLUSIVE, f"the convex solver failed on: {', '.join(m.failed)}", **common)
+    if m.whitened_value is not None and abs(m.whitened_value - base.value) > tol:
+        return Outcome(INCONCLUSIVE, f"the BN program on its features ({base.value:.9g}) and on Ũ = [U, c1] "
+                       f"({m.whitened_value:.9g}) disagree beyond {tol:.1e}: the optimum is not pinned down", **common)
+    label = "the BN optimum" if s.network == "bn" else f"the {s.network} network's optimum"
+    complete = m.general and all(r["general_position"] for r in rows.values())
+    if (changed or below) and not complete:
+        return Outcome(INCONCLUSIVE, f"{label} {base.value:.9g} moved under {', '.join(changed) or 'L-BFGS'}, but the "
+                       f"rows are not in general position: the pattern lists were completed by sampling, so the values "
+                       f"are upper bounds and a difference is not decisive", **common)
     if changed or below:
         what = ", ".join(f"{k} (Δ = {rows[k]['delta']:.3g})" for k in changed)
         what += "".join(f"; non-convex {v:.9g} below the optimum after {k}" for k, v in below.items())
-        return Outcome(REFUTED, f"the BN optimum {base.value:.9g} changed under: {what} (tolerance {tol:.1e})", **common)
-    return Outcome(VERIFIED, f"BN optimum {base.value:.9g} unchanged to {measured['max_abs_delta']:.1e} under "
-                   f"{', '.join(rows)}; without BN the optimum moves by up to {measured['max_abs_nobn_delta']:.3g}",
-                   **common)
+        return Outcome(REFUTED, f"{label} {base.value:.9g} changed under: {what} (tolerance {tol:.1e})", **common)
+    return Outcome(VERIFIED, f"{label} {base.value:.9g} unchanged to {measured['max_abs_delta']:.1e} under "
+                   f"{', '.join(rows)} (each solved on the transformed data); without BN the optimum moves by up to "
+                   f"{measured['max_abs_nobn_delta']:.3g}", **common)
 
 
 def check_whitening_invariance(claim: Claim, config: RunConfig) -> Outcome:
@@ -182,25 +221,45 @@ def check_whitening_invariance(claim: Claim, config: RunConfig) -> Outcome:
     **Source.** Reference notes §2 (the reduction to Ũ = [U, c1], "BN whitens the data") and
     §6.2 [derived]: a corollary of the reduction, consistent with the paper's "whitening" keyword.
 
-    **Measured.** The exact convex optimum (every pattern enumerated) on X and on each
-    transformed data set; the same for the no-BN program on [X, 1] (the contrast, which moves);
-    with ``starts`` > 0, the best L-BFGS objective on each transformed set (width 2n).
+    **Measured.** On X and on each transformed data set, independently: the exact optimum of
+    the network's convex program written on its own features (M = P_c X, pre-activation
+    Mw + cα1, block norm ‖(Mw, α)‖: BN's centring and scaling as defined, every pattern of
+    [M, c1] enumerated -- no whitening); with ``starts`` > 0, the best L-BFGS objective of the
+    BN network itself (width 2n) on each transformed set.  Cross-check on X: the program on
+    Ũ = [U, c1].  Contrast: the plain ReLU network with a bias (moves).
 
-    **Decision.** Tolerance 1e-6·max(1, |p*|).  Refuted if a transformed BN optimum differs by
-    more than tol or L-BFGS goes below p* − tol; verified otherwise.  Solver failure:
-    inconclusive; P_c X = 0: inapplicable.
+    **Decision.** Tolerance 1e-6·max(1, |p*|).  Refuted if a transformed optimum differs by
+    more than tol or L-BFGS goes below p* − tol; verified otherwise.  Solver failure, the two
+    formulations disagreeing on X, or a difference when the rows are not in general position
+    (pattern lists completed by sampling): inconclusive; P_c X = 0 (identical rows): inapplicable.
 
-    **Negative control.** ``--param transforms=square`` (X∘X, not affine): refuted.
+    **Negative controls.** Statement flips, refuted: ``--param transforms=square`` (X∘X, not
+    affine); ``--param network=bn-no-scale`` (BN without the division by ‖P_c Xw‖: moves under
+    XA), ``network=bn-no-centre`` (moves under X + 1bᵀ), ``network=plain``.  Assumption dropped:
+    ``--data`` with identical rows: inapplicable.
     """
     s = read_setup(claim, config)
-    wh0 = cv.whiten(s.X, s.c)
-    if wh0.r == 0:
-        return Outcome(INAPPLICABLE, "P_c X = 0: BN undefined", {}, {}, params=s.params)
-    base, general = cv.solve_exact(wh0.Ut, s.y, s.beta)
-    nobn_base, _ = cv.solve_exact(_nobn(s.X), s.y, s.beta)
+    Xc = s.X - s.X.mean(axis=0)
+    if np.linalg.norm(Xc) <= DEGENERATE_RTOL * max(np.linalg.norm(s.X), 1e-300):
+        return Outcome(INAPPLICABLE, "P_c X = 0 (identical rows): BN's normalisation is undefined", {},
+                       {"centred_norm": float(np.linalg.norm(Xc))}, params=s.params)
+    base, general = network_value(s.X, s.y, s.beta, s.c, s.network)
+    nobn_base, _ = network_value(s.X, s.y, s.beta, s.c, "plain")
+    whitened_value = None
+    if s.network == "bn":
+        wh = cv.whiten(s.X, s.c)
+        wsol = cv.solve(wh.Ut, s.y, cv.network_patterns(wh.U, s.c)[0], s.beta)  # patterns of [U, c1] = Ũ
+        whitened_value = wsol.value if wsol.ok else None
     if not (base.ok and nobn_base.ok):
         return Outcome(INCONCLUSIVE, f"solver status {base.status} / {nobn_base.status}", {}, {}, params=s.params)
-    return decide_whitening_invariance(s, measure_whitening_invariance(s, base, nobn_base, general, config))
+    return decide_whitening_invariance(s, measure_whitening_invariance(s, base, nobn_base, general, whitened_value,
+                                                                       config))
+
+
+def _identical_rows(seed: int) -> Dataset:
+    rng = np.random.default_rng(seed)
+    return Dataset(np.tile(rng.standard_normal((1, 2)), (8, 1)), rng.standard_normal(8), None,
+                   f"identical rows (seed={seed})")
 
 
 register(Claim(
@@ -209,7 +268,8 @@ register(Claim(
     summary="the BN network's optimum is unchanged under X→XA, X→X+1bᵀ, X→P_cX (it depends on col(P_c X) only)",
     statement=r"p^*(XA) = p^*(X + \mathbf 1 b^\top) = p^*(P_c X) = p^*(X),\quad A \text{ invertible}",
     confidence="derived",
-    assumptions=("full-batch BN before the ReLU, squared loss, weight decay on (γ, α, v), β > 0", "A invertible"),
+    assumptions=("full-batch BN before the ReLU, squared loss, weight decay on (γ, α, v), β > 0", "A invertible",
+                 "P_c X ≠ 0"),
     check=check_whitening_invariance,
     params=(count_param("n", 12, "samples (ignored with --data)", lo=2),
             count_param("d", 2, "features (ignored with --data)"),
@@ -217,9 +277,24 @@ register(Claim(
             shift_param("BN shift constant c: isometric (1/√n) or one"),
             Param("transforms", "all", "all (linear, shift, center) or one of them; square = X∘X, not affine "
                   "(negative control)", str, ("all",) + TRANSFORMS + ("square",)),
-            Param("condition", 100.0, "condition number of the random A in X → XA", float, lo=1.0),
+            Param("network", "bn", "bn (the claim); bn-no-scale, bn-no-centre, plain: BN's scaling, centring or both "
+                  "removed (negative controls)", str, tuple(NETWORKS)),
+            Param("condition", 100.0, "condition number of the random A in X → XA", float, lo=1.0, hi=1e6),
             count_param("starts", 2, "L-BFGS starts on each transformed data set (lower-bound check; 0: none)", lo=0)),
     takes_data=True, **REAL_TARGETS,
-    notes=("[derived] corollary of the reduction to Ũ = [U, c1] (reference notes §2, §6.2). Exact pattern enumeration; "
-           "contrast: the plain ReLU network with bias (the same program on [X, 1]) changes under X → XA."),
+    controls=(
+        Control("square", STATEMENT_FLIP, "X∘X is not affine: col(P_c X) changes, so must the optimum",
+                params={"n": 9, "transforms": "square", "starts": 0}),
+        Control("no-scale", STATEMENT_FLIP, "without BN's scaling the network is not invariant under X → XA",
+                params={"n": 9, "network": "bn-no-scale", "starts": 0}),
+        Control("no-centre", STATEMENT_FLIP, "without BN's centring the network is not invariant under X → X + 1bᵀ",
+                params={"n": 9, "network": "bn-no-centre", "transforms": "shift", "starts": 0}),
+        Control("plain", STATEMENT_FLIP, "the plain ReLU network with bias is not invariant",
+                params={"n": 9, "network": "plain", "starts": 0}),
+        Control("identical-rows", ASSUMPTION_DROPPED, "identical rows: P_c X = 0, BN undefined",
+                data=_identical_rows, expect=(INAPPLICABLE,)),
+    ),
+    notes=("[derived] corollary of the reduction to Ũ = [U, c1] (reference notes §2, §6.2). Measured without the "
+           "reduction: the network's own convex program (exact pattern enumeration) and the trained BN network on "
+           "each transformed data set; contrast: the plain ReLU network with bias, which changes under X → XA."),
 ))

@@ -15,6 +15,7 @@ import numpy as np
 from bnproof.analysis.slopes import loglog_slope
 from bnproof.analysis.stats import mean_ci
 from bnproof.claims import Claim, register
+from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import ListOf, Param, RunConfig
 from bnproof.core.records import (
     INCONCLUSIVE,
@@ -83,10 +84,10 @@ def decide_last_layer(m: SharpnessMeasurement, flat: float, tol: float, tag: str
     plain = interval_verdict(err - hw, err + hw, (-math.inf, tol))
     normalized = interval_verdict(sn_lo, sn_hi, (-math.inf, flat))
     if plain == REFUTED:
-        return REFUTED, f"without normalization the slope is {sp:.3f}, not ≈ 1 {tag}"
+        return REFUTED, f"reconstruction refuted: without normalization the slope is {sp:.3f}, not ≈ 1 {tag}"
     if normalized == REFUTED:
-        return REFUTED, (f"with normalization λ_max still grows with width: log-log slope {sn:.3f} [{sn_lo:.3f}, "
-                         f"{sn_hi:.3f}] > {flat:g} (plain {sp:.3f}) {tag}")
+        return REFUTED, (f"reconstruction refuted: with normalization λ_max still grows with width: log-log slope "
+                         f"{sn:.3f} [{sn_lo:.3f}, {sn_hi:.3f}] > {flat:g} (plain {sp:.3f}) {tag}")
     if combine([plain, normalized]) == VERIFIED:
         return VERIFIED, (f"λ_max grows like M^{sp:.2f} [{sp_lo:.2f}, {sp_hi:.2f}] without normalization and like "
                           f"M^{sn:.2f} [{sn_lo:.2f}, {sn_hi:.2f}] with it (≤ {flat:g}) {tag}")
@@ -118,10 +119,12 @@ def check_last_layer(claim: Claim, config: RunConfig) -> Outcome:
 
     Decision: the plain slope's |s - 1| ± CI half-width against ``tol`` and the normalized
     slope's CI against (-∞, ``flat_max``]: a plain slope far from 1 or a normalized CI above
-    ``flat_max`` refutes, both inside verify, otherwise inconclusive.
+    ``flat_max`` refutes (our reading of the abstract: "reconstruction refuted"), both inside
+    verify, otherwise inconclusive.
 
-    Negative control: ``--param position=middle`` (population mean subtracted in the last
-    hidden layer) is refuted: the slope stays ≈ 1.
+    Negative controls (declared below): ``--param position=middle`` (population mean subtracted
+    in the last hidden layer) is refuted: the slope stays ≈ 1; 2 networks at widths 60, 64, 68
+    are inconclusive.
     """
     p = {q.name: claim.param(config, q.name) for q in claim.params}
     if config.quick:
@@ -168,10 +171,16 @@ LAST_LAYER = register(Claim(
         Param("sigma_b2", 0.5, "bias variance σ_b²", float, lo=0, hi=100),
         Param("position", "last", "where the mean is subtracted (middle: the negative control, refuted)", str,
               ("last", "middle")),
-        Param("flat_max", 0.35, "largest log-log slope that counts as 'stops growing'", float,
-              lo=0, hi=1, lo_open=True, hi_open=True),
-        Param("tol", 0.25, "the slope without normalization must be 1 ± tol", float,
-              lo=0, hi=1, lo_open=True, hi_open=True),
+        Param("flat_max", 0.35, "largest log-log slope that counts as 'stops growing' (≤ 0.5: half of the Θ(M) "
+              "slope)", float, lo=0, hi=0.5, lo_open=True, tolerance=True),
+        Param("tol", 0.25, "the slope without normalization must be 1 ± tol (≤ 0.4, so 'Θ(M)' never accepts a "
+              "slope that could count as flat)", float, lo=0, hi=0.4, lo_open=True, tolerance=True),
+    ),
+    controls=(
+        Control("middle-layer", STATEMENT_FLIP, "mean subtraction in the last hidden layer claimed to stop the growth",
+                params={"position": "middle", "widths": "32,64,128", "samples": 256}),
+        Control("close-widths", STARVED, "2 networks at widths 60, 64, 68: the slopes' CIs straddle the thresholds",
+                params={"seeds": 2, "widths": "60,64,68", "samples": 64}),
     ),
     notes=("Only the abstract of Karakida et al. 2019 was available: the claim (sharpness ∝ width, removed by BN in the "
            "last layer under a condition on width and sample count, not by BN in middle layers) is [paper] at "

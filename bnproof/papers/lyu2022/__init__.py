@@ -12,7 +12,10 @@ Claims, one module each:
   equilibrium and the entry time into the Edge of Stability;
 * ``lyu2022.edge-of-stability`` (:mod:`.edge_of_stability`) -- after entry η̃_t·λ₁(∇²L(θ_t)) ≈ 2;
 * ``lyu2022.sharpness-flow`` (:mod:`.sharpness_flow`) -- at the EoS θ follows dθ/dτ = −c∇_Γ log λ₁,
-  τ = ηλ·t, c = 1/2, and the spherical sharpness falls.
+  τ = ηλ·t, c = 2/(4 + ‖∇_Γ log λ₁‖²) [derived; the notes' c = 1/2 corrected], and the spherical
+  sharpness falls.
+
+Every claim declares its negative controls (``Claim.controls``; ``bnproof selftest lyu2022``).
 
 Shared pieces: :mod:`.common` (citation, GD + weight-decay parameters, record helpers) and
 :mod:`.runs` (the sphere-toy runs of the dynamics claims).  Models, curvature and the GD loop are

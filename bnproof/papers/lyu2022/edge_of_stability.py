@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
 from bnproof.claims import Claim, register
-from bnproof.core.errors import BadInput
+from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import (
     INAPPLICABLE,
@@ -37,12 +38,14 @@ from bnproof.papers.lyu2022.common import (
 )
 from bnproof.papers.lyu2022.runs import entry_prediction, t1_eos_run, t1_sharpness
 
-__all__ = ["EOS_SHARP_EVERY", "EoSRun", "eos_run", "EoSStats", "eos_stats", "EoSMeasurement", "measure_eos",
-           "decide_eos", "check_eos"]
+__all__ = ["EOS_SHARP_EVERY", "TAU_MIN_POST", "EoSRun", "eos_run", "EoSStats", "eos_stats", "EoSMeasurement",
+           "gap_shrinks", "measure_eos", "decide_eos", "check_eos"]
 
 EOS_SHARP_EVERY = 7  # odd: a period-2 oscillation is not aliased to one phase
 ENTRY_LEVEL = 1.9  # η̃λ₁ at which the run counts as entered
-SWEEP_FACTORS = (10.0, 1 / 3.3)  # weight decay multiplied by these for the ηλ sweep
+SWEEP_FACTORS = (10.0, 1 / 3.3)  # weight decay multiplied by these for the ηλ sweep (--quick: the first that applies)
+SETTLE_TAU = 0.2  # τ after entry before the level is measured
+TAU_MIN_POST = 0.1  # shortest τ measured after settling: ≥ 1000 steps (≈ 140 samples) at ηλ = 1e-4
 MODEL_DESCRIPTIONS = {"t1": "t1 sphere toy (D=3, α=0.5), w0 = (cos 0.3, sin 0.3, 1e-3)",
                       "t2": "t2 BN regression (n=8, d=12), random unit w0",
                       "t3": "t3 BN MLP (n=6, 4 inputs, 4 units), random unit w0"}
@@ -126,7 +129,7 @@ def eos_stats(run: EoSRun, intrinsic: float, entry_level: float) -> EoSStats:
     if not len(hit):
         return EoSStats(t, eff, float(eff.max()))
     entry = int(t[hit[0]])
-    settle = entry + int(0.2 / intrinsic) if intrinsic > 0 else entry
+    settle = entry + int(SETTLE_TAU / intrinsic) if intrinsic > 0 else entry
     post = eff[t >= settle]
     wins = window_means(post, max(2, int(round(100 / EOS_SHARP_EVERY))))  # ≈ 100-step windows
     stat = (lambda f, a: float(f(a)) if len(a) else None)  # noqa: E731
@@ -141,42 +144,52 @@ class EoSMeasurement:
     run: EoSRun
     stats: EoSStats
     sweep: list[tuple[float, EoSStats]] = field(default_factory=list)
+    intrinsic: float = 0.0  # ηλ of the main run (τ per step)
+
+    def gaps(self, level: float = 2.0) -> list[tuple[float, float]]:
+        """|⟨η̃λ₁⟩ − level| by ηλ (decreasing ηλ)."""
+        return [(il, abs(v.mean - level)) for il, v in self.sweep]
 
     @property
-    def gaps(self) -> list[tuple[float, float]]:
-        """|⟨η̃λ₁⟩ − 2| by ηλ."""
-        return [(il, abs(v.mean - 2.0)) for il, v in self.sweep]
+    def tau_measured(self) -> float:
+        """τ covered by the main run's samples after settling (0 if it never entered)."""
+        return self.stats.n * EOS_SHARP_EVERY * self.intrinsic
 
-    @property
-    def gap_shrinks(self) -> bool:
-        gaps = self.gaps
-        return all(b[1] <= a[1] for a, b in zip(gaps, gaps[1:]))
+
+def gap_shrinks(gaps: list[tuple[float, float]]) -> bool | None:
+    """True iff the gap never grows as ηλ falls (``gaps`` by decreasing ηλ); None with fewer than two ηλ."""
+    if len(gaps) < 2:
+        return None
+    return all(b[1] <= a[1] for a, b in pairwise(gaps))
 
 
 def measure_eos(kind: str, s: GDSettings, noise: float, seed: int, tau_after: float, sweep: bool,
                 progress=None, label: str = "") -> EoSMeasurement:
-    """The main run; if it entered, the same at 10× and 1/3.3× the weight decay (≤ 3 units of τ)."""
+    """The main run; if it entered, the same at 10× and 1/3.3× the weight decay (≤ 3 units of τ); with
+    ``sweep`` false (``--quick``) only at the first of these that gives a valid shrink factor."""
     run = eos_run(kind, s, noise, seed, tau_after, progress, label)
     st = eos_stats(run, s.intrinsic, ENTRY_LEVEL)
     if s.weight_decay == 0 or st.entry is None:
-        return EoSMeasurement(run, st)
+        return EoSMeasurement(run, st, intrinsic=s.intrinsic)
     runs = []
-    for factor in SWEEP_FACTORS if sweep else ():
+    valid = [f for f in SWEEP_FACTORS if 0 < GDSettings(s.lr, s.weight_decay * f, s.convention).q <= 1]
+    for factor in valid if sweep else valid[:1]:
         s2 = GDSettings(s.lr, s.weight_decay * factor, s.convention)
-        if not 0 < s2.q <= 1:
-            continue
         r2 = eos_run(kind, s2, noise, seed, min(tau_after, 3.0), progress, f"{label} ηλ×{factor:.3g}")
         st2 = eos_stats(r2, s2.intrinsic, ENTRY_LEVEL)
-        if st2.entry is not None:
+        if st2.entry is not None and st2.n:
             runs.append((s2.intrinsic, st2))
-    runs.append((s.intrinsic, st))
+    if st.n:
+        runs.append((s.intrinsic, st))
     runs.sort(key=lambda p: -p[0])
-    return EoSMeasurement(run, st, runs)
+    return EoSMeasurement(run, st, runs, s.intrinsic)
 
 
 def decide_eos(m: EoSMeasurement, s: GDSettings, level: float, tol: float) -> tuple[str, str]:
-    """Inapplicable without weight decay or without entry; inconclusive after underflow; verified iff
-    |mean − level| ≤ tol and every window mean within 2·tol of the level; else refuted."""
+    """Inapplicable without weight decay or without entry; inconclusive after underflow, with less than
+    ``TAU_MIN_POST`` of τ measured after settling, or with the gap measured at fewer than two ηλ; verified
+    iff |mean − level| ≤ tol, every window mean within 2·tol of the level AND the gap |mean − level|
+    never grows as ηλ falls; else refuted."""
     st, pred = m.stats, m.run.pred_entry
     if s.weight_decay == 0 or st.entry is None:
         why = ("weight_decay = 0: ‖w‖ never shrinks, so η̃ never grows to the EoS"
@@ -185,15 +198,30 @@ def decide_eos(m: EoSMeasurement, s: GDSettings, level: float, tol: float) -> tu
     if m.run.underflow:
         return INCONCLUSIVE, ("the normal component underflowed to exactly 0 (float64 trap): GD sits on Γ and "
                               f"η̃ grows without bound (max η̃λ₁ = {st.max_eff:.3g}); set --param noise > 0")
-    ok_mean = abs(st.mean - level) <= tol
-    ok_win = st.win_min >= level - 2 * tol and st.win_max <= level + 2 * tol
+    if m.tau_measured < TAU_MIN_POST or st.win_min is None:
+        return INCONCLUSIVE, (f"too short: τ = {m.tau_measured:.3g} measured after settling ({SETTLE_TAU:g} after "
+                              f"entry); the level needs τ ≥ {TAU_MIN_POST:g} (--param tau ≥ "
+                              f"{SETTLE_TAU + TAU_MIN_POST + 0.05:g})")
+    gaps = m.gaps(level)
+    shrinks = gap_shrinks(gaps)
+    if shrinks is None:
+        return INCONCLUSIVE, ("the gap trend needs the level at two values of ηλ; only ηλ = "
+                              + ", ".join(f"{il:.3g}" for il, _ in gaps) + " entered the EoS")
+    bad = []
+    if abs(st.mean - level) > tol:
+        bad.append(f"mean {st.mean:.4f} not within {tol:g} of the claimed level {level:g}")
+    if not (st.win_min >= level - 2 * tol and st.win_max <= level + 2 * tol):
+        bad.append(f"window means leave {level:g} ± {2 * tol:g}")
+    if not shrinks:
+        bad.append(f"the gap to {level:g} grows as ηλ falls")
     detail = (f"{m.run.model}: windowed mean of η̃λ₁ after entry (step {st.entry}"
               + ("" if pred is None else f", predicted {pred:.0f}") + f") = {st.mean:.4f} "
               f"(spread σ = {st.std:.3f}; 100-step window means in [{st.win_min:.3f}, {st.win_max:.3f}]); "
-              f"gap to 2 by ηλ: " + ", ".join(f"{il:.2g}: {g:.1e}" for il, g in m.gaps))
-    if ok_mean and ok_win:
-        return VERIFIED, detail
-    return REFUTED, f"claimed level {level:g} ± {tol:g} not met: " + detail
+              f"gap to {level:g} by ηλ: " + ", ".join(f"{il:.2g}: {g:.1e}" for il, g in gaps))
+    if bad:
+        return REFUTED, f"claimed level {level:g} ± {tol:g}, approached as ηλ → 0, not met: " + "; ".join(bad) + \
+            " — " + detail
+    return VERIFIED, detail
 
 
 def _eos_panel(title: str, st: EoSStats, n: int) -> Panel:
@@ -209,20 +237,20 @@ def _figure(m: EoSMeasurement, intrinsic: float) -> dict:
     if not m.sweep:
         return panels(main)
     others = [_eos_panel(f"ηλ = {il:.3g}", v, 300) for il, v in m.sweep if v is not m.stats]
-    gaps = m.gaps
+    gaps = m.gaps()
     gap = Panel("gap to 2 against ηλ", "ηλ", "|⟨η̃λ₁⟩ − 2|", [il for il, _ in gaps],
                 [Curve("measured", [g for _, g in gaps])], xscale="log", yscale="log")
     return panels(main, *others, gap)
 
 
-def _measured(m: EoSMeasurement) -> dict:
+def _measured(m: EoSMeasurement, level: float) -> dict:
     st, pred = m.stats, m.run.pred_entry
     return {
         "eos_level": sig(st.mean, 6), "eos_spread_std": sig(st.std), "window_mean_min": sig(st.win_min, 5),
         "window_mean_max": sig(st.win_max, 5), "window_mean_std": sig(st.win_std), "samples": st.n,
         "entry_step": st.entry, "entry_predicted": None if pred is None else round(pred, 1),
-        "gap_by_intrinsic_lr": {f"{il:.3g}": sig(g, 3) for il, g in m.gaps},
-        "gap_shrinks_as_eta_lambda_falls": m.gap_shrinks,
+        "gap_by_intrinsic_lr": {f"{il:.3g}": sig(g, 3) for il, g in m.gaps(level)},
+        "gap_shrinks_as_eta_lambda_falls": gap_shrinks(m.gaps(level)),
         "eta_lambda1_raw": "η·λ₁(∇²L(w_t)) equals η̃_t·λ₁(θ_t) exactly (hess_scaling identity)",
     }
 
@@ -236,21 +264,20 @@ def check_eos(claim: Claim, config: RunConfig) -> Outcome:
 
     Measured: GD+WD on ``model`` (the sphere toy T1 from ‖w0‖ = 1 by default; T2/T3 from a random
     unit w0) through entry and ``tau`` units of τ = ηλ·t beyond (1 with ``--quick``), η̃λ₁ every 7
-    steps; its mean and ≈ 100-step window means from 0.2/(ηλ) steps after entry; without ``--quick``
-    the same at 10× and 1/3.3× the weight decay (the gap to 2 against ηλ, reported).
+    steps; its mean and ≈ 100-step window means from 0.2/(ηλ) steps after entry; the same at 10× and
+    1/3.3× the weight decay (``--quick``: at 10× only), giving the gap to the level against ηλ.
 
     Decision: see :func:`decide_eos` (mean within ``tol`` of ``claimed_level``, window means within
-    2·``tol``).
+    2·``tol``, and the gap never growing as ηλ falls; too short a measurement is inconclusive).
 
-    Negative controls: ``--param weight_decay=0`` is inapplicable (η̃ never grows: no entry);
-    ``--param claimed_level=1`` is refuted; ``--param noise=0`` is inconclusive (the underflow trap).
+    Negative controls (``Claim.controls``): ``--param claimed_level=1`` is refuted;
+    ``--param weight_decay=0`` is inapplicable (η̃ never grows: no entry); ``--param tau=0.05`` is
+    inconclusive (too short); ``--param noise=0`` is inconclusive (the underflow trap).
     """
     s = gd_settings(claim, config)
     noise = noise_level(claim, config)
     level, tol, tau_after = claim.param(config, "claimed_level"), claim.param(config, "tol"), claim.param(config, "tau")
-    if not (math.isfinite(level) and level > 0 and tol > 0 and tau_after > 0):
-        raise BadInput("--param claimed_level, tol and tau must be positive numbers")
-    if config.quick:
+    if config.quick and "tau" not in config.params:  # an explicit --param tau wins over --quick
         tau_after = min(tau_after, 1.0)
     kind = claim.param(config, "model")
     m = measure_eos(kind, s, noise, config.seed, tau_after, not config.quick, config.progress, claim.id)
@@ -267,7 +294,7 @@ def check_eos(claim: Claim, config: RunConfig) -> Outcome:
     tolerance = {"eos_level": tol, "window_means": f"within {2 * tol:g} of the claimed level"}
     precision = {"arith": "float64", "sharpness": ("dense eigvalsh of the closed-form 3×3 Hessian at θ" if kind == "t1"
                                                   else "dense eigvalsh of the complex-step Hessian")}
-    return Outcome(verdict, reason, expected, _measured(m), tolerance, params, precision, _figure(m, s.intrinsic))
+    return Outcome(verdict, reason, expected, _measured(m, level), tolerance, params, precision, _figure(m, s.intrinsic))
 
 
 register(Claim(
@@ -284,9 +311,12 @@ register(Claim(
     params=GD_PARAMS + (
         Param("noise", 1e-12, "floating-point remedy: isotropic noise of relative size noise·‖w‖ per step (0: none — "
               "the normal component underflows; the check then reports the trap)", float),
-        Param("tau", 5.0, "horizon after entry, in units of τ = ηλ·t (1 with --quick)", float),
-        Param("claimed_level", 2.0, "the level η̃λ₁ is claimed to hover at (e.g. 1: a mutated claim, refuted)", float),
-        Param("tol", 0.1, "tolerance on the windowed mean (window means: 2·tol)", float),
+        Param("tau", 5.0, "horizon after entry, in units of τ = ηλ·t (1 with --quick unless given)", float, lo=0,
+              lo_open=True, hi=100),
+        Param("claimed_level", 2.0, "the level η̃λ₁ is claimed to hover at (e.g. 1: a mutated claim, refuted)", float,
+              lo=0, lo_open=True, hi=10),
+        Param("tol", 0.1, "tolerance on the windowed mean (window means: 2·tol); ≤ 0.25 keeps '≈ 2' apart from the "
+              "stable side η̃λ₁ < 1.5", float, lo=0, lo_open=True, hi=0.25, tolerance=True),
         Param("model", "t1", "toy model: t1 sphere toy, t2 BN regression, t3 BN MLP (over-parameterised)", str,
               ("t1", "t2", "t3")),
     ),
@@ -295,7 +325,13 @@ register(Claim(
            "5/(ηλ) steps after entry; the sweep repeats it at 10× and 1/3.3× the weight decay (3/(ηλ) steps) to show "
            "the gap to 2 shrinking. model=t2/t3 (BN regression n=8, d=12; BN MLP n=6, 4 inputs, 4 units) start from a "
            "random unit w0 and measure η·λ₁(∇²L(w_t)) (= η̃λ₁(θ) for one group; the joint quantity for T3's 4 "
-           "groups), ≈ 30-40 s each on defaults. Negative controls: weight_decay=0 is inapplicable (no entry), "
-           "claimed_level=1 is refuted."),
+           "groups), ≈ 30-40 s each on defaults. The decision needs the level within tol AND the gap to it "
+           "shrinking with ηλ (--quick: the main run and one at 10× the weight decay)."),
     source="abstract (entry into the EoS) [paper]; the level η̃λ₁ ≈ 2: reference notes §2.6 [derived]/[recon]",
+    controls=(
+        Control("level-one", STATEMENT_FLIP, "the level mutated to 1", params={"claimed_level": 1}),
+        Control("no-weight-decay", ASSUMPTION_DROPPED, "λ = 0: ‖w‖ never shrinks, no entry",
+                params={"weight_decay": 0}, expect=(INAPPLICABLE,)),
+        Control("short-tau", STARVED, "τ = 0.05 after entry ends before the level settles", params={"tau": 0.05}),
+    ),
 ))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bnproof.claims import Claim, register
+from bnproof.core.controls import ASSUMPTION_DROPPED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import REFUTED, VERIFIED, Curve, HLine, Outcome, Panel, panels
 from bnproof.models.scale_invariant import gd
@@ -109,12 +110,13 @@ def check_exp_lr(claim: Claim, config: RunConfig) -> Outcome:
 
     Decision: verified iff both stay ≤ ``tol`` (1e-12, accumulated float64 rounding); else refuted.
 
-    Negative controls: ``--param convention=decoupled`` (w ← (1 − λ)w − η∇L: the schedule describes
-    the coupled update only) and ``--param schedule=shifted`` (exponent −2t) are refuted.
+    Negative controls (``Claim.controls``): ``--param schedule=shifted`` (exponent −2t, the statement
+    flipped) and ``--param convention=decoupled`` (w ← (1 − λ)w − η∇L: the schedule describes the
+    coupled update only) are refuted.
     """
     s = gd_settings(claim, config)
     steps = positive_int(claim, config, "steps")
-    if config.quick:
+    if config.quick and "steps" not in config.params:  # an explicit --param steps wins over --quick
         steps = min(steps, 200)
     schedule, kind, tol = claim.param(config, "schedule"), claim.param(config, "model"), claim.param(config, "tol")
     shift = 1 if schedule == "paper" else 0
@@ -145,10 +147,16 @@ register(Claim(
         Param("model", "t3", "toy model: t1 sphere toy, t2 BN regression, t3 BN MLP", str, ("t1", "t2", "t3")),
         Param("schedule", "paper", "paper: η(1−ηλ)^(−2t−1); shifted: η(1−ηλ)^(−2t) (mutated claim, must be refuted)",
               str, ("paper", "shifted")),
-        Param("tol", 1e-12, "tolerance on the direction angle and the norm ratio (float64)", float),
+        Param("tol", 1e-12, "tolerance on the direction angle and the norm ratio (float64 rounding); ≤ 1e-9 keeps "
+              "the shifted schedule (≈ 3e-5 rad off) refutable", float, lo=0, lo_open=True, hi=1e-9, tolerance=True),
     ),
     notes=("The statement is LA'19's [paper]; the exact form (exponent −2t−1 with t counted from 0) is derived "
            "(reference notes §2.3). Negative controls: convention=decoupled (the schedule then describes the wrong "
            "run) and schedule=shifted are refuted."),
     source="Li & Arora 2019 (statement) [paper]; exact form: reference notes §2.3 [derived]",
+    controls=(
+        Control("shifted-schedule", STATEMENT_FLIP, "exponent −2t instead of −2t−1", params={"schedule": "shifted"}),
+        Control("decoupled-weight-decay", ASSUMPTION_DROPPED, "w ← (1 − λ)w − η∇L is not the coupled update",
+                params={"convention": "decoupled"}),
+    ),
 ))

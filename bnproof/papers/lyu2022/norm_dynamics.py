@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bnproof.claims import Claim, register
+from bnproof.core.controls import ASSUMPTION_DROPPED, STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import (
@@ -100,14 +101,15 @@ class NormDynamics:
 
 
 def measure_norm_dynamics(s: GDSettings, noise: float, threshold: float, seed: int, quick: bool,
-                          progress=None, label: str = "") -> NormDynamics:
+                          progress=None, label: str = "", entry_exponent: float = 2.0) -> NormDynamics:
     """(a) the recursion on T3; (b) entry and (c) equilibrium on the sphere toy from ‖w0‖ = 1, φ₀ = 1.4."""
     eta, lam = s.lr, s.weight_decay
     rec_steps = 300 if quick else 2000
     rec_res, rec_dim = recursion_residual(s, seed, rec_steps)
     # start near the flattest point of Γ (φ = π/2 is a fixed point of the sharpness flow), so that ‖w‖ is
     # quasi-static after entry: the equilibrium is a statement about a slowly varying gradient level
-    pred_entry = entry_prediction(eta / 1.0, t1_sharpness(PHI0_NORM), eta * lam, threshold)  # paper's ηλ
+    # paper's ηλ; η̃ claimed to grow like (1 − ηλ)^(−entry_exponent) per step (2: the derived rate)
+    pred_entry = entry_prediction(eta / 1.0, t1_sharpness(PHI0_NORM), eta * lam, threshold) * 2.0 / entry_exponent
     win = max(1, int(round(1.0 / s.intrinsic)))  # equilibrium window: 1/(ηλ) steps (4 relaxation times)
     settle = int(round(0.5 / s.intrinsic))
     horizon = int(pred_entry * 1.05) + settle + (1 if quick else 3) * win
@@ -186,21 +188,24 @@ def check_norm_dynamics(claim: Claim, config: RunConfig) -> Outcome:
     Decision: see :func:`decide_norm_dynamics` (recursion ≤ 1e-12, entry within 5 %, equilibrium
     within 10 %).
 
-    Negative controls: ``--param convention=decoupled`` is refuted (the recursion's factor is then
-    1 − λ); ``--param noise=0`` is inconclusive (the underflow trap, named); ``--param weight_decay=0``
-    is inapplicable (no equilibrium, no entry).
+    Negative controls (``Claim.controls``): ``--param entry_exponent=1`` (η̃ claimed to grow like
+    (1 − ηλ)^(−1) per step: the predicted entry doubles) is refuted; ``--param convention=decoupled`` is
+    refuted (the recursion's factor is then 1 − λ); ``--param weight_decay=0`` is inapplicable (no
+    equilibrium, no entry); ``--param noise=0`` is inconclusive (the underflow trap, named).
     """
     s = gd_settings(claim, config)
     if s.weight_decay == 0:
         return Outcome(INAPPLICABLE, "assumption violated: weight_decay > 0 (with λ = 0 there is no equilibrium and "
                        "no entry into EoS: ‖w‖ only grows)", {}, {}, params={"seed": config.seed, **s.to_params()})
     noise, threshold = claim.param(config, "noise"), claim.param(config, "threshold")
+    entry_exponent = claim.param(config, "entry_exponent")
     if not (noise >= 0 and 0 < threshold):
         raise BadInput("--param noise must be >= 0 and --param threshold > 0")
-    m = measure_norm_dynamics(s, noise, threshold, config.seed, config.quick, config.progress, claim.id)
+    m = measure_norm_dynamics(s, noise, threshold, config.seed, config.quick, config.progress, claim.id,
+                              entry_exponent)
     verdict, reason = decide_norm_dynamics(m, s.convention, threshold)
     expected = {"recursion": "‖w_{t+1}‖² = (1−ηλ)²‖w_t‖² + η²‖∇L(w_t)‖²",
-                "entry_predicted": f"ln({threshold:g}/(η̃₀λ₁))/(2ηλ) = {m.pred_entry:.1f}",
+                "entry_predicted": f"ln({threshold:g}/(η̃₀λ₁))/({entry_exponent:g}ηλ) = {m.pred_entry:.1f}",
                 "equilibrium": "⟨‖w‖⁴⟩ = η⟨‖∇L(θ)‖²⟩/(λ(2−ηλ))"}
     tolerance = {"recursion": REC_TOL, "entry": ENTRY_TOL, "equilibrium": EQ_TOL}
     params = {"seed": config.seed, **s.to_params(), "recursion_model": f"t3(D={m.rec_dim})",
@@ -229,10 +234,20 @@ register(Claim(
         Param("noise", 1e-12, "floating-point remedy: isotropic noise of relative size noise·‖w‖ per step on the "
               "sphere toy (0: none — the normal component underflows)", float),
         Param("threshold", 1.9, "η̃λ₁ level that marks the entry into EoS", float),
+        Param("entry_exponent", 2.0, "η̃ claimed to grow like (1 − ηλ)^(−k) per step before entry (k = 2, derived; "
+              "e.g. 1: the statement flipped, refuted)", float, lo=0, lo_open=True, hi=10),
     ),
     notes=("Derived (reference notes §2.4); of the same kind as Wan et al. 2020 and LLA'20 [paper]. Recursion on the "
            "BN MLP T3 (2000 steps); entry time and equilibrium on the sphere toy T1 from ‖w0‖ = 1 (entry ≈ 1.3·10⁴ "
            "steps at ηλ = 1e-4) over 3/(ηλ) further steps; equilibrium compared on windows of 1/(4ηλ) steps. "
            "Negative control: convention=decoupled is refuted (the recursion's factor is then 1−λ)."),
     source="reference notes §2.4 [derived]; same kind as Wan et al. 2020 and LLA'20 [paper]",
+    controls=(
+        Control("entry-exponent-one", STATEMENT_FLIP, "η̃ growing like (1 − ηλ)^(−1): predicted entry twice as late",
+                params={"entry_exponent": 1}),
+        Control("decoupled-weight-decay", ASSUMPTION_DROPPED, "w ← (1 − λ)w − η∇L: the recursion's factor is 1 − λ",
+                params={"convention": "decoupled"}),
+        Control("no-weight-decay", ASSUMPTION_DROPPED, "λ = 0: no equilibrium, no entry", params={"weight_decay": 0},
+                expect=(INAPPLICABLE,)),
+    ),
 ))

@@ -27,9 +27,9 @@ __all__ = ["ALPHA", "t1_sharpness", "entry_prediction", "model_and_start", "ToyR
 ALPHA = 0.5  # the toy's h = 1 + α θ₀²
 
 
-def t1_sharpness(phi: float) -> float:
+def t1_sharpness(phi: float, alpha: float = ALPHA) -> float:
     """λ₁ of T1 at the point of Γ with angle φ: 1 + α cos²φ."""
-    return 1 + ALPHA * math.cos(phi) ** 2
+    return 1 + alpha * math.cos(phi) ** 2
 
 
 def entry_prediction(eta_eff0: float, lam1: float, intrinsic: float, threshold: float) -> float:
@@ -66,10 +66,10 @@ class ToyRun:
 
 
 def t1_eos_run(s: GDSettings, *, steps: int, radius: float, phi0: float, normal: float, noise: float, seed: int,
-               every: int = 1, sharp_every: int = 10, progress=None, label: str = "") -> ToyRun:
-    """GD+WD on the sphere toy T1 (D = 3, α = ½) from w0 = radius·(cos φ₀, sin φ₀, normal)."""
+               every: int = 1, sharp_every: int = 10, progress=None, label: str = "", alpha: float = ALPHA) -> ToyRun:
+    """GD+WD on the sphere toy T1 (D = 3, α = ½ unless ``alpha``) from w0 = radius·(cos φ₀, sin φ₀, normal)."""
     check_horizon(steps)
-    model = SphereToy()
+    model = SphereToy(alpha=alpha)
     sharp_every = max(1, sharp_every // every) * every
 
     def obs(t, w, g):

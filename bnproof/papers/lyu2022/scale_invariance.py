@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bnproof.claims import Claim, register
+from bnproof.core.controls import ASSUMPTION_DROPPED, STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import REFUTED, VERIFIED, Curve, HLine, Outcome, Panel, panels
@@ -31,8 +32,9 @@ MPMATH_FD_TOL = 1e-25  # SymPy gradient against a 50-digit central difference
 T1_HESSIAN_TOL = 1e-12  # closed-form T1 Hessian against SymPy's
 
 
-def numeric_identities(model, w: np.ndarray, c: float) -> dict[str, float]:
-    """Relative residuals of the identities at w (and cw) on a model (float64)."""
+def numeric_identities(model, w: np.ndarray, c: float, hess_degree: float = -2.0) -> dict[str, float]:
+    """Relative residuals of the identities at w (and cw) on a model (float64); ``hess_degree`` is the claimed
+    homogeneity degree of ∇²L (∇²L(cw) = c^degree ∇²L(w); −2 for a scale-invariant L)."""
     g, gc = model.grad(w), model.grad(c * w)
     H, Hc = dense_hessian(model, w), dense_hessian(model, c * w)
     nw, ng, nH = np.linalg.norm(w), np.linalg.norm(g), np.linalg.norm(H)
@@ -42,7 +44,7 @@ def numeric_identities(model, w: np.ndarray, c: float) -> dict[str, float]:
         "euler": abs(float(w @ g)) / (nw * scale_g),
         "euler_per_group": max(abs(float(w[s] @ g[s])) / (np.linalg.norm(w[s]) * scale_g) for s in model.groups),
         "grad_scaling": float(np.linalg.norm(c * gc - g)) / scale_g,
-        "hess_scaling": float(np.linalg.norm(c * c * Hc - H)) / nH,
+        "hess_scaling": float(np.linalg.norm(c ** (-hess_degree) * Hc - H)) / nH,
         "hess_times_w": float(np.linalg.norm(H @ w + g)) / max(scale_g, nH * nw),
         "third_contract": float(np.linalg.norm(T + 2 * H)) / nH,
     }
@@ -79,7 +81,7 @@ class IdentityResiduals:
     lanczos: dict[str, float]  # model -> relative gap of Lanczos λ₁ to dense
 
 
-def _numeric_residuals(models: list, samples: int, rng: np.random.Generator):
+def _numeric_residuals(models: list, samples: int, rng: np.random.Generator, hess_degree: float = -2.0):
     """Largest residual per model and identity, per c, and the Lanczos gap, over ``samples`` random points."""
     worst: dict[str, dict[str, float]] = {}
     per_c: dict[float, dict[str, float]] = {c: {} for c in C_VALUES}
@@ -90,7 +92,7 @@ def _numeric_residuals(models: list, samples: int, rng: np.random.Generator):
         for _ in range(samples):
             w = rng.standard_normal(model.dim)
             for c in C_VALUES:
-                for k, v in numeric_identities(model, w, c).items():
+                for k, v in numeric_identities(model, w, c, hess_degree).items():
                     worst[label][k] = max(worst[label].get(k, 0.0), v)
                     # the third derivative of T2/T3 is a finite difference: plotted apart (its own tolerance)
                     key = k + ("_fd" if k == "third_contract" and model.name != "t1" else "")
@@ -101,13 +103,14 @@ def _numeric_residuals(models: list, samples: int, rng: np.random.Generator):
     return worst, per_c, lanczos
 
 
-def measure_scale_invariance(bn_eps: float, samples: int, members: int, seed: int) -> IdentityResiduals:
+def measure_scale_invariance(bn_eps: float, samples: int, members: int, seed: int,
+                             hess_degree: float = -2.0) -> IdentityResiduals:
     """SymPy proofs on ``members`` family members, the derivative cross-checks, float64 residuals on T1-T3."""
     proofs = sym.prove(bn_eps > 0, members)
     fd_gap, toy_hess_gap = sym.check_gradient(0), sym.check_sphere_toy_hessian()
     rng = np.random.default_rng(seed)
     models = identity_models(seed, bn_eps)
-    worst, per_c, lanczos = _numeric_residuals(models, samples, rng)
+    worst, per_c, lanczos = _numeric_residuals(models, samples, rng, hess_degree)
     return IdentityResiduals(proofs, members, samples, fd_gap, toy_hess_gap, [_label(m) for m in models],
                              worst, per_c, lanczos)
 
@@ -182,22 +185,27 @@ def check_scale_invariance(claim: Claim, config: RunConfig) -> Outcome:
     ≤ 1e-10 (the finite-difference third derivative of T2/T3: ≤ 1e-6) and the cross-checks agree
     (mpmath ≤ 1e-25, T1 Hessian ≤ 1e-12, Lanczos ≤ 1e-8); otherwise refuted.
 
-    Negative control: ``--param bn_eps=1e-3`` (ε inside BN's standard deviation, r² → r² + ε in the
-    family) breaks scale invariance: refuted, with the non-cancelling residual in the reason.
+    Negative controls (``Claim.controls``): ``--param hess_degree=-1`` (the statement flipped to
+    ∇²L(cw) = ∇²L(w)/c) is refuted by the float64 residuals; ``--param bn_eps=1e-3`` (a loss that is
+    not scale-invariant: ε inside BN's standard deviation, r² → r² + ε in the family, i.e. a
+    weight-norm term) is refuted, with the non-cancelling residual in the reason.
     """
     bn_eps = claim.param(config, "bn_eps")
     if bn_eps < 0:
         raise BadInput(f"--param bn_eps: must be >= 0, got {bn_eps}")
     samples = positive_int(claim, config, "samples")
+    hess_degree = claim.param(config, "hess_degree")
     # one member suffices to exhibit the failure with ε (and the ε proofs are the slow ones)
     members = 1 if (config.quick or bn_eps > 0) else len(sym.DEFAULT_FAMILY)
-    m = measure_scale_invariance(bn_eps, samples, members, config.seed)
+    m = measure_scale_invariance(bn_eps, samples, members, config.seed, hess_degree)
     verdict, reason = decide_scale_invariance(m, bn_eps)
+    if hess_degree != -2 and verdict == REFUTED:
+        reason = f"claimed ∇²L(cw) = c^{hess_degree:g}·∇²L(w): " + reason
     expected = {"symbolic": "every residual cancels to exactly 0",
                 "numeric_max_residual": f"≤ {FLOAT_TOL:g} (third_contract of T2/T3 by finite differences: ≤ {FD_TOL:g})"}
     tolerance = {"float64": FLOAT_TOL, "finite_difference": FD_TOL, "lanczos_vs_dense": LANCZOS_TOL,
                  "gradient_vs_mpmath_fd": MPMATH_FD_TOL}
-    params = {"seed": config.seed, "bn_eps": bn_eps, "samples": samples, "c_values": list(C_VALUES),
+    params = {"seed": config.seed, "bn_eps": bn_eps, "hess_degree": hess_degree, "samples": samples, "c_values": list(C_VALUES),
               "family_members": members, "models": m.models, "hvp": "complex step h = 1e-30 (T1: closed-form Hessian)"}
     precision = {"numeric": "float64", "symbolic": "exact (SymPy polynomial arithmetic)", "fd_dps": 50}
     return Outcome(verdict, reason, expected, _measured(m), tolerance, params, precision, _figure(m.per_c))
@@ -218,10 +226,18 @@ register(Claim(
         Param("bn_eps", 0.0, "ε inside the BN standard deviation of T2/T3 and in the SymPy family (r² → r²+ε); "
               "> 0 breaks scale invariance (negative control: refuted, residual shown)", float),
         Param("samples", 3, "random points per model", int),
+        Param("hess_degree", -2.0, "the claimed homogeneity degree of ∇²L, ∇²L(cw) = c^degree·∇²L(w) (−2; e.g. −1: "
+              "the statement flipped, refuted)", float, lo=-10, hi=10),
     ),
     notes=("Derived (reference notes §2.1 [derived]; items 1-4 are LA'19 Lemma 1 / ALL'19 [paper]). SymPy proofs on "
            "the family L = (a·w)²(b·w)²/r⁴ + (c·w)(d·w)/r² + ½(1+αw₀²/r²)w₂²/r²; numerics on T1 (D=3 and D=5), "
            "T2 (BN regression, n=6, d=10) and T3 (BN MLP, 4 units × 5 inputs). HVPs by the complex step; "
            "third derivative of T2/T3 by central differences of exact Hessians."),
     source="reference notes §2.1 [derived]; items 1-4: LA'19 Lemma 1 and ALL'19 [paper]",
+    controls=(
+        Control("hessian-degree-minus-one", STATEMENT_FLIP, "∇²L(cw) = ∇²L(w)/c instead of /c²",
+                params={"hess_degree": -1}),
+        Control("not-scale-invariant", ASSUMPTION_DROPPED, "ε inside BN's standard deviation: a loss with a "
+                "weight-norm term, the identities fail", params={"bn_eps": 1e-3}),
+    ),
 ))

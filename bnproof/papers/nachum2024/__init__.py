@@ -11,7 +11,9 @@ Claims:
 * ``nachum2024.odd-point-emergence`` (:mod:`.emergence`) -- from generic inputs, deep random RC + ReLU
   networks drive the batch to one tight cluster plus one odd point orthogonal to it.
 * ``nachum2024.stability`` (:mod:`.stability`) -- the configuration, perturbed by ε, stays within O(ε)
-  of itself.
+  of itself [recon]; at infinite width it is a saddle [derived] (cluster-preserving perturbations reset
+  in one layer, an in-cluster spread grows by n/√((n−1)² + 1) per layer), so the reading is refuted
+  as a reconstruction, not as the paper's result.
 
 Where the statements come from: reference notes ``shared/reference/bn_at_init_daneshmand_nachum_yang_wei.md``
 §(a).  The paper's theorem statements were not available: the model is [recon], the fixed-point

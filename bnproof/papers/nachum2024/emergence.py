@@ -13,6 +13,7 @@ import numpy as np
 
 from bnproof.analysis.stats import mean_halfwidth
 from bnproof.claims import Claim, register
+from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import (
     INCONCLUSIVE,
@@ -28,7 +29,7 @@ from bnproof.core.verdicts import combine, interval_verdict
 from bnproof.models import bn_init as bi
 from bnproof.papers.nachum2024.common import CITATION, components, narrow_width, sizes
 
-__all__ = ["COS_ODD_MAX", "COS_WITHIN_MIN", "RATIO_TOL", "TAIL", "MAP_NS", "MAP_WIDTHS", "MAP_DEPTH", "emergence_run",
+__all__ = ["MIN_DEPTH", "MIN_SEEDS", "starved", "CONTROLS", "COS_ODD_MAX", "COS_WITHIN_MIN", "RATIO_TOL", "TAIL", "MAP_NS", "MAP_WIDTHS", "MAP_DEPTH", "emergence_run",
            "final_stats", "emergence_verdict", "measure_map", "check_emergence"]
 
 COS_ODD_MAX = 0.05  # cos(odd, cluster mean) below this: orthogonal (notes §(a)4: n = 32 gives < 0.01)
@@ -36,6 +37,15 @@ COS_WITHIN_MIN = 0.8  # mean within-cluster cosine above this: one tight cluster
 RATIO_TOL = 0.15  # |norm ratio / (n−1) − 1| below this (notes: within 10% at n = 32)
 TAIL = 0.1  # the statistics are averaged per seed over the last 10% of the layers (one layer is noisy)
 MAP_NS, MAP_WIDTHS, MAP_DEPTH = (4, 8, 16, 32), (256, 1024, 4096), 1000
+MIN_DEPTH, MIN_SEEDS = 50, 3  # shorter runs have not formed the cluster yet (it takes ~50-100 layers at n = 32)
+
+
+def starved(depth: int, seeds: int) -> str | None:
+    """Why a run is too short to decide (the cluster forms over tens of layers), else None."""
+    if depth < MIN_DEPTH or seeds < MIN_SEEDS:
+        return (f"too short to decide: {depth} layers and {seeds} seeds; the configuration forms over tens of layers, "
+                f"so at least {MIN_DEPTH} layers and {MIN_SEEDS} seeds are needed (defaults: 300 layers, 8 seeds)")
+    return None
 
 
 def emergence_run(n: int, width: int, depth: int, seeds: int, comp: bi.Components, seed: int,
@@ -56,15 +66,17 @@ def final_stats(run: dict[str, np.ndarray]) -> dict[str, tuple[float, float]]:
     return {key: tuple(float(x) for x in mean_halfwidth(v[-k:].mean(axis=0))) for key, v in run.items()}
 
 
-def emergence_verdict(n: int, stats: dict[str, tuple[float, float]], rose: bool) -> tuple[str, list[str]]:
+def emergence_verdict(n: int, stats: dict[str, tuple[float, float]], rose: bool,
+                      ratio: float | None = None) -> tuple[str, list[str]]:
     """(verdict, reasons against) from final-layer means and 95% half-widths.
 
     Each statistic's CI against its band (:func:`interval_verdict`): cos(odd, cluster) ≤ ``COS_ODD_MAX``,
-    within-cluster cos ≥ ``COS_WITHIN_MIN``, norm ratio within ``RATIO_TOL`` of n−1; a CI outside its band
-    refutes; verified only if every CI is inside and the within-cluster cosine ``rose`` over depth.
+    within-cluster cos ≥ ``COS_WITHIN_MIN``, norm ratio within ``RATIO_TOL`` of ``ratio`` (default n−1); a
+    CI outside its band refutes; verified only if every CI is inside and the within-cluster cosine ``rose``.
     """
     (co, ho), (cw, hw), (r, hr) = stats["cos_odd"], stats["cos_within"], stats["norm_ratio"]
-    band = ((1 - RATIO_TOL) * (n - 1), (1 + RATIO_TOL) * (n - 1))
+    target = float(n - 1) if ratio is None else ratio
+    band = ((1 - RATIO_TOL) * target, (1 + RATIO_TOL) * target)
     tests = [(interval_verdict(co - ho, co + ho, (-math.inf, COS_ODD_MAX)),
               f"cos(odd, cluster) {co:.3f} ± {ho:.3f} > {COS_ODD_MAX}"),
              (interval_verdict(cw - hw, cw + hw, (COS_WITHIN_MIN, math.inf)),
@@ -136,26 +148,30 @@ def check_emergence(claim: Claim, config: RunConfig) -> Outcome:
     verdict on n ∈ {4, 8, 16, 32} × d ∈ {256, 1024, 4096} at depth 1000.
     Decision (:func:`emergence_verdict`): each CI against its band (cos < 0.05, within-cluster cos > 0.8,
     ratio within 15% of n−1).
-    Negative controls: rescaling only (``--param recenter=false --param rescale=true --param
-    nonlinearity=linear``, Daneshmand's orthogonal regime) is refuted; full BN (``--param
-    rescale=true``) or a small batch (``--param n=4``) is not verified.
+    Negative controls (``controls=``): a norm ratio n/2 (``--param predicted_ratio=16``) is refuted;
+    rescaling only (``--param recenter=false --param rescale=true --param nonlinearity=linear``,
+    Daneshmand's orthogonal regime) is refuted; full BN (``--param rescale=true``) or a small batch
+    (``--param n=4``) is not verified; fewer than 50 layers or 3 seeds is inconclusive (starved).
     """
     n, width, depth, seeds = sizes(claim, config)
     comp = components(claim, config)
     if (narrow := narrow_width(n, width, config.seed)) is not None:
         return narrow
-    do_map = claim.param(config, "map")
-    if config.quick:
-        depth, seeds = min(depth, 200), min(seeds, 6)
+    do_map, ratio = claim.param(config, "map"), claim.param(config, "predicted_ratio")
+    depth, seeds = claim.quick_cap(config, "depth", depth, 200), claim.quick_cap(config, "seeds", seeds, 6)
+    if (why := starved(depth, seeds)) is not None:
+        return Outcome(INCONCLUSIVE, why, expected={}, measured={},
+                       params={"n": n, "width": width, "depth": depth, "seeds": seeds, "seed": config.seed})
     prog = (lambda i, tot: config.progress("odd-point emergence", i, tot)) if config.progress else None
     run = emergence_run(n, width, depth, seeds, comp, config.seed, prog)
     stats = final_stats(run)
     cos_within_0 = float(run["cos_within"][0].mean())
-    verdict, against = emergence_verdict(n, stats, float(run["cos_within"][-1].mean()) > cos_within_0 + 0.1)
+    verdict, against = emergence_verdict(n, stats, float(run["cos_within"][-1].mean()) > cos_within_0 + 0.1, ratio)
     (co, ho), (cw, hw), (r, hr) = stats["cos_odd"], stats["cos_within"], stats["norm_ratio"]
     measured = {"cos_odd_cluster": co, "cos_odd_cluster_ci95": ho, "cos_within_cluster": cw, "cos_within_cluster_ci95": hw,
                 "norm_ratio": r, "norm_ratio_ci95": hr, "cos_within_layer0": cos_within_0, "seeds": seeds}
     params = {"n": n, "width": width, "depth": depth, "seeds": seeds, "seed": config.seed, **comp.to_dict(), "map": do_map,
+              "predicted_ratio": float(n - 1) if ratio is None else ratio,
               "inputs": "generic: i.i.d. N(0,1), d×n", "odd_point": "largest-norm point",
               "thresholds": {"cos_odd_max": COS_ODD_MAX, "cos_within_min": COS_WITHIN_MIN, "ratio_rel_tol": RATIO_TOL}}
     figure = _panels(n, seeds, run)
@@ -173,6 +189,17 @@ def check_emergence(claim: Claim, config: RunConfig) -> Outcome:
         series=panels(*figure))
 
 
+_SMALL = {"width": 256, "depth": 100}
+CONTROLS = (
+    Control("ratio-n-over-2", STATEMENT_FLIP, "the odd point's norm ratio n/2 = 16 instead of n − 1 = 31",
+            params={**_SMALL, "predicted_ratio": 16}),
+    Control("rescaling-only", ASSUMPTION_DROPPED, "rescaling only, linear (Daneshmand's orthogonal regime)",
+            params={**_SMALL, "recenter": "false", "rescale": "true", "nonlinearity": "linear"}, expect=(REFUTED,)),
+    Control("depth-10-two-seeds", STARVED, "10 layers and 2 seeds: the cluster has not formed",
+            params={**_SMALL, "depth": 10, "seeds": 2}),
+)
+
+
 register(Claim(
     id="nachum2024.odd-point-emergence", paper="nachum2024", citation=CITATION,
     source="abstract (qualitative) [paper]; model and thresholds: reference notes §(a)1, §(a)3-4 [recon]",
@@ -184,11 +211,14 @@ register(Claim(
                  "i.i.d. Gaussian weights", "generic inputs", "batch size large enough (n ≳ 16 at d = 1024)",
                  "width d ≥ n"),
     check=check_emergence,
+    controls=CONTROLS,
     params=(Param("n", 32, "batch size", int), Param("width", 1024, "width d", int), Param("depth", 300, "layers", int),
             Param("seeds", 8, "independent networks", int),
             Param("recenter", True, "RC switch", bool),
             Param("rescale", False, "RS switch (with RC+RS+ReLU the batch goes to Yang et al.'s symmetric point instead)", bool),
             Param("nonlinearity", "relu", "NL switch", str, bi.NONLINEARITIES),
+            Param("predicted_ratio", None, "‖odd‖/‖cluster‖ the statement predicts (default n − 1)", float,
+                  lo=0.0, lo_open=True),
             Param("map", False, "also map n ∈ {4,8,16,32} × d ∈ {256,1024,4096} at depth 1000 (slow, minutes)", bool)),
     notes=("[recon]: the paper's abstract states the phenomenon for RC + NL; its theorem statements, model details "
            "and figure parameters were not available. Thresholds (cos < 0.05, within-cluster cos > 0.8, ratio within "

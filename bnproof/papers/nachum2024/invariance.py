@@ -15,6 +15,7 @@ import numpy as np
 from bnproof.analysis.stats import mean_halfwidth
 from bnproof.claims import Claim, register
 from bnproof.core.blas import single_threaded_blas
+from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import (
     INCONCLUSIVE,
@@ -30,11 +31,12 @@ from bnproof.models import bn_init as bi
 from bnproof.papers.nachum2024.common import CITATION, components, narrow_width, sizes
 from bnproof.symbolic import bn_init as sb
 
-__all__ = ["CONF_EXACT", "SPREAD_TOL", "odd_point_batch", "layer_stats", "measure_invariance", "decide_invariance",
+__all__ = ["CONF_EXACT", "SPREAD_TOL", "RATIO_RESOLUTION", "CONTROLS", "odd_point_batch", "layer_stats", "measure_invariance", "decide_invariance",
            "check_invariance"]
 
 CONF_EXACT = 0.99  # CI level where a verdict must not fail by chance (the exact invariance claim)
 SPREAD_TOL = 1e-12  # relative cluster spread allowed for float64 round-off in W H (0 in exact arithmetic)
+RATIO_RESOLUTION = 0.2  # the ratio's 99% CI must be narrower than ±20% of the prediction to test it
 
 
 def odd_point_batch(rng: np.random.Generator, d: int, n: int, eps: float = 0.0) -> np.ndarray:
@@ -92,10 +94,12 @@ def measure_invariance(n: int, width: int, depth: int, seeds: int, comp: bi.Comp
 
 
 def decide_invariance(n: int, width: int, depth: int, seeds: int, comp: bi.Components, m: dict,
-                      failed: list[str], checked: int) -> tuple[str, str]:
+                      failed: list[str], checked: int, ratio: float | None = None) -> tuple[str, str]:
     """Inconclusive if an identity fails; refuted unless the cosine is exactly 0 and the spread ≤
-    ``SPREAD_TOL``; inconclusive without two finite ratios; refuted if the ratio's 99% CI excludes n−1."""
+    ``SPREAD_TOL``; inconclusive without two finite ratios; refuted if the ratio's 99% CI excludes the
+    predicted ratio (default n−1); inconclusive if the CI is wider than ±``RATIO_RESOLUTION`` of it."""
     cosine, spread, mean, half = m["cosine"], m["spread"], m["mean"], m["half"]
+    target = float(n - 1) if ratio is None else ratio
     if failed:
         return INCONCLUSIVE, f"symbolic identities failed: {', '.join(failed)}"
     if not (cosine == 0.0 and spread <= SPREAD_TOL):
@@ -104,12 +108,16 @@ def decide_invariance(n: int, width: int, depth: int, seeds: int, comp: bi.Compo
     if m["finite"] < 2:
         return INCONCLUSIVE, (f"cosine exactly 0 and the cluster stays one point, but the cluster point was zero in "
                               f"{m['ratios'].size - m['finite']} of {seeds} seeds (width {width} too small for a norm ratio)")
-    if not abs(mean - (n - 1)) <= half:
+    if not abs(mean - target) <= half:
         return REFUTED, (f"cosine exactly 0 and the cluster stays one point, but the norm ratio {mean:.4g} ± {half:.2g} "
-                         f"(99% CI, {seeds} seeds) excludes n−1 = {n - 1}")
+                         f"(99% CI, {seeds} seeds) excludes the predicted {target:g}")
+    if half > RATIO_RESOLUTION * target:
+        return INCONCLUSIVE, (f"cosine exactly 0 and the cluster stays one point; the norm ratio {mean:.4g} ± {half:.2g} "
+                              f"(99% CI, {seeds} seeds) is too wide to test {target:g} (needs ± {RATIO_RESOLUTION:.0%}: "
+                              f"more seeds or a larger width)")
     return VERIFIED, (f"under {comp.label} the odd point and the cluster have disjoint supports (cosine exactly 0, "
                       f"cluster spread {spread:.1g} ≤ {SPREAD_TOL:g} (round-off), {depth} layer(s), {seeds} seeds, d = {width}); "
-                      f"norm ratio {mean:.4g} ± {half:.2g} (99% CI) covers n−1 = {n - 1}; {checked} SymPy identities hold")
+                      f"norm ratio {mean:.4g} ± {half:.2g} (99% CI) covers {target:g}; {checked} SymPy identities hold")
 
 
 def _figure(n: int, width: int, depth: int, seeds: int, m: dict) -> dict:
@@ -133,19 +141,21 @@ def check_invariance(claim: Claim, config: RunConfig) -> Outcome:
     after one layer (mean, 99% Student-t CI over seeds); the SymPy identities.
     Decision (:func:`decide_invariance`): verified iff the cosine is exactly 0.0, the spread is at
     round-off (≤ 1e-12), the ratio's 99% CI covers n−1 and every identity holds.
-    Negative controls: ``--param recenter=false`` and ``--param nonlinearity=linear`` break the
-    disjoint supports: refuted (cosine > 0.1).  ``--param n=8 --param width=4`` is inapplicable.
+    Negative controls (``controls=``): ``--param predicted_ratio=16`` at n = 16 (ratio n instead of
+    n−1, 40 seeds) is refuted; ``--param recenter=false`` and ``--param nonlinearity=linear`` break the
+    disjoint supports: refuted (cosine > 0.1); 2 seeds (the ratio's CI too wide) is inconclusive;
+    ``--param n=8 --param width=4`` is inapplicable.
     """
     n, width, depth, seeds = sizes(claim, config)
     comp = components(claim, config)
     if (narrow := narrow_width(n, width, config.seed)) is not None:
         return narrow
-    if config.quick:
-        seeds = min(seeds, 6)
+    seeds = claim.quick_cap(config, "seeds", seeds, 6)
+    ratio = claim.param(config, "predicted_ratio")
     ids = sb.nachum_identities()
     failed = [i.name for i in ids if not i.holds]
     m = measure_invariance(n, width, depth, seeds, comp, config.seed, config.progress)
-    verdict, why = decide_invariance(n, width, depth, seeds, comp, m, failed, len(ids))
+    verdict, why = decide_invariance(n, width, depth, seeds, comp, m, failed, len(ids), ratio)
     return Outcome(
         verdict, why,
         expected={"cosine": 0.0, "cluster_spread": 0.0, "norm_ratio": float(n - 1),
@@ -157,11 +167,22 @@ def check_invariance(claim: Claim, config: RunConfig) -> Outcome:
         tolerance={"cosine": "exactly 0.0 (disjoint supports)", "cluster_spread": SPREAD_TOL,
                    "norm_ratio": "n−1 inside the 99% CI over seeds"},
         params={"n": n, "width": width, "depth": depth, "seeds": seeds, "seed": config.seed, **comp.to_dict(),
-                "weights": "i.i.d. N(0, 1/d), explicit d×d matrices", "odd_point": "last column",
+                "predicted_ratio": float(n - 1) if ratio is None else ratio, "weights": "i.i.d. N(0, 1/d), explicit d×d matrices", "odd_point": "last column",
                 "rescale_convention": "row scaled to norm 1/√d (Daneshmand et al. 2021, Eq. (1))"},
         precision={"arithmetic": "float64; the cosine test is exact (products of disjoint supports are exact zeros)",
                    "symbolic": "SymPy, each identity cross-checked at 30 digits"},
         series=_figure(n, width, depth, seeds, m))
+
+
+CONTROLS = (
+    Control("ratio-n", STATEMENT_FLIP, "norm ratio n = 16 instead of n − 1 = 15 (40 seeds resolve it)",
+            params={"predicted_ratio": 16, "depth": 1, "seeds": 40}, options={"quick": False}),
+    Control("no-recentering", ASSUMPTION_DROPPED, "without RC the supports are not disjoint",
+            params={"recenter": "false"}, expect=(REFUTED,)),
+    Control("linear", ASSUMPTION_DROPPED, "without ReLU the supports are not disjoint",
+            params={"nonlinearity": "linear"}, expect=(REFUTED,)),
+    Control("two-seeds", STARVED, "2 seeds: the ratio's 99% CI cannot test n − 1", params={"seeds": 2}),
+)
 
 
 register(Claim(
@@ -175,13 +196,16 @@ register(Claim(
     assumptions=("recentering (RC) present", "ReLU non-linearity", "i.i.d. Gaussian weights",
                  "input: n−1 identical points and one distinct point", "width d ≥ n"),
     check=check_invariance,
+    controls=CONTROLS,
     params=(Param("n", 16, "batch size (n−1 cluster points + 1 odd point)", int),
             Param("width", 1024, "width d", int),
             Param("depth", 2, "layers applied (the configuration must persist through each)", int),
             Param("seeds", 20, "independent networks", int),
             Param("recenter", True, "RC switch (negative control: false)", bool),
             Param("rescale", False, "RS switch (the configuration is also fixed with RS)", bool),
-            Param("nonlinearity", "relu", "NL switch (negative control: linear)", str, bi.NONLINEARITIES)),
+            Param("nonlinearity", "relu", "NL switch (negative control: linear)", str, bi.NONLINEARITIES),
+            Param("predicted_ratio", None, "‖odd‖/‖cluster‖ after a layer that the statement predicts (default n − 1)",
+                  float, lo=0.0, lo_open=True)),
     notes=("[derived]: the invariance and the norm ratio are derived here (symbolic.bn_init), not quoted from "
            "the paper, whose theorem statements were not available. measured.cosine is the max over seeds "
            "and layers of |cos(odd, cluster point)|; measured.norm_ratio the mean over seeds of "

@@ -14,6 +14,7 @@ import numpy as np
 
 from bnproof.analysis.stats import mean_ci
 from bnproof.claims import Claim, register
+from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import REFUTED, VERIFIED, Curve, HLine, Outcome, Panel, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL, interval_verdict
@@ -122,8 +123,9 @@ def check_fim_bound(claim: Claim, config: RunConfig) -> Outcome:
     Decision: at the arm with the smallest ratio, verified if the ratio's CI lies in
     [1 - ``tol``, ∞), refuted if it lies below 1 - ``tol``, otherwise inconclusive.
 
-    Negative control: ``--param reading=tilde`` (the printed f_l) is refuted: at γ = 0.5 the
-    printed "bound" is about 10× the measured λ_max.
+    Negative controls (declared below): ``--param reading=tilde`` (the printed f_l) is refuted: at
+    γ = 0.5 the printed "bound" is about 10× the measured λ_max; 2 networks of width 16 on 16
+    inputs are inconclusive.
     """
     p = read_network(claim, config, {"width": 120, "samples": 200, "seeds": 2, "population": 2000})
     reading, variance, tol = p["reading"], p["variance"], p["tol"]
@@ -169,8 +171,14 @@ FIM_BOUND = register(Claim(
         CONVENTIONS[0],
         gammas_param("BN scales γ (comma-separated, each in (0, 100])"),
         Param("samples", 400, "inputs n of the empirical FIM", int, lo=8, hi=5000),
-        Param("tol", 0.1, "verified when λ_max ≥ (1 - tol)·Σf_l at every point (finite-size slack)", float,
-              lo=0, hi=1, lo_open=True, hi_open=True),
+        Param("tol", 0.1, "verified when λ_max ≥ (1 - tol)·Σf_l at every point (finite-size slack; ≤ 0.25, so a "
+              "bound missed by a quarter is never accepted)", float, lo=0, hi=0.25, lo_open=True, tolerance=True),
+    ),
+    controls=(
+        Control("printed-f_l", STATEMENT_FLIP, "the printed f_l = N q̃_xy^{l-1} q̃_xy^l: about 10× λ_max at γ = 0.5",
+                params={"reading": "tilde", "width": 64, "samples": 64, "gammas": "0.5,2"}),
+        Control("two-tiny-networks", STARVED, "2 networks of width 16 on 16 inputs: the ratio's CI spans 1 - tol",
+                params={"seeds": 2, "width": 16, "samples": 16, "gammas": "1"}),
     ),
     notes=("The printed fully connected f_l = N_{l-1} q̃_xy^{l-1} q̃_xy^l is flagged as a likely misprint; both readings "
            "are computed in every record (measured.bound_hat, measured.bound_tilde) and measured.supported_reading says "

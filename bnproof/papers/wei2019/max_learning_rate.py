@@ -15,6 +15,7 @@ import numpy as np
 
 from bnproof.analysis.stats import mean_ci
 from bnproof.claims import Claim, register
+from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import ListOf, Param, RunConfig
 from bnproof.core.records import (
     INCONCLUSIVE,
@@ -62,6 +63,12 @@ class Schedule:
     below: list[float]
     above: list[float]
     blowup: float = 1e3  # a run stops once its loss exceeds blowup × the initial loss
+
+    @property
+    def min_steps(self) -> int:
+        """Fewest steps that can decide: 5 momentum time scales, 5/(1 - μ) (50 at μ = 0.9); a
+        heavy-ball run needs ~1/(1 - μ) steps before its velocity, and so its (in)stability, shows."""
+        return math.ceil(round(5 / (1 - self.momentum), 9))
 
     @property
     def factors(self) -> list[float]:
@@ -140,8 +147,13 @@ def _increasing(values: list[float]) -> bool:
 
 
 def decide_max_learning_rate(rows: list[dict], s: Schedule, context: str) -> tuple[str, str]:
-    """Refuted by a convergent run above η*, a non-convergent run below it, or λ̄_max not
-    increasing in γ; inconclusive while a run is unclear; verified otherwise."""
+    """Inconclusive when the runs are shorter than ``s.min_steps``; refuted by a convergent run
+    above η*, a non-convergent run below it, or λ̄_max not increasing in γ; inconclusive while a
+    run is unclear; verified otherwise."""
+    if s.steps < s.min_steps:
+        return INCONCLUSIVE, (f"{s.steps} steps are too few to tell stable from unstable runs at momentum "
+                              f"μ = {s.momentum:g}: at least 5/(1 - μ) = {s.min_steps} are needed (--param steps) "
+                              f"{context}")
     bad_above = _runs_where(rows, s.above, lambda c: c == "convergent")
     bad_below = _runs_where(rows, s.below, lambda c: c != "convergent")
     lam_bn = [r["lambda_max"] for r in rows if r["bn"]]
@@ -207,10 +219,13 @@ def check_max_learning_rate(claim: Claim, config: RunConfig) -> Outcome:
     Each run is convergent, unclear, or unstable (diverged: stopped above 1000× the initial
     loss; catapult: above ``rise``× initial, then back below it).
 
-    Decision: refuted if a run at f ∈ ``above`` converges, a run at f ∈ ``below`` does not, or
+    Decision: inconclusive if ``steps`` < 5/(1 - μ) (five momentum time scales); refuted if a
+    run at f ∈ ``above`` converges, a run at f ∈ ``below`` does not, or
     λ̄_max with BN does not increase with γ; inconclusive if a run is unclear; else verified.
 
-    Negative control: ``--param below=0.5,4`` (the mutated claim that 4η* converges) is refuted.
+    Negative controls (declared below): ``--param below=0.5,4`` (4η* converges),
+    ``--param below=0.5,2`` (2η* converges) and ``--param above=0.5`` (0.5η* is unstable) are
+    refuted; 10 steps are inconclusive.
     """
     p = read_network(claim, config, {"width": 64, "samples": 64, "seeds": 2, "population": 1000, "steps": 60})
     s = Schedule(p["momentum"], p["steps"], p["rise"], p["below"], p["above"])
@@ -252,8 +267,19 @@ MAX_LR = register(Claim(
         Param("below", "0.5", "η/η* values that must converge (e.g. '0.5,4': the mutated claim that 4η* converges, "
               "refuted)", _FACTORS),
         Param("above", "2,4", "η/η* values that must be unstable", _FACTORS),
-        Param("rise", 2.0, "a run is unstable once its loss exceeds rise × the initial loss", float,
-              lo=1, hi=1e3, lo_open=True),
+        Param("rise", 2.0, "a run is unstable once its loss exceeds rise × the initial loss (1.5 to 100: a smaller "
+              "rise would count momentum's transient overshoot as instability)", float, lo=1.5, hi=100,
+              tolerance=True),
+    ),
+    controls=(
+        Control("4-eta-star-converges", STATEMENT_FLIP, "the mutated claim that 4η* still converges",
+                params={"below": "0.5,4", "gammas": "1"}),
+        Control("2-eta-star-converges", STATEMENT_FLIP, "a factor just above the threshold: 2η* claimed stable",
+                params={"below": "0.5,2", "above": "4", "gammas": "1"}),
+        Control("half-eta-star-unstable", STATEMENT_FLIP, "the mutated claim that 0.5η* is unstable",
+                params={"below": "0.25", "above": "0.5", "gammas": "1"}),
+        Control("ten-steps", STARVED, "10 steps at μ = 0.9: one momentum time scale, too short to tell stable from unstable",
+                params={"steps": 10, "gammas": "1"}),
     ),
     notes=("η* uses the empirical FIM top eigenvalue on the training inputs (the Gauss-Newton part of the Hessian at "
            "init); the mean-field value 2(1+μ)/Σf_l is reported alongside. Runs are classified convergent (final loss "

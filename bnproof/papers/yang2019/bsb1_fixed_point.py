@@ -8,6 +8,7 @@ import numpy as np
 
 from bnproof.analysis.stats import mean_ci
 from bnproof.claims import Claim, register
+from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import REFUTED, VERIFIED, Curve, HLine, Outcome, Panel, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL, combine, interval_verdict
@@ -22,7 +23,14 @@ from bnproof.papers.yang2019.networks import (
     width_param,
 )
 
-__all__ = ["measure_bsb1", "decide_bsb1", "check_bsb1_fixed_point", "BSB1"]
+__all__ = ["C_FORMS", "claimed_c_star", "measure_bsb1", "decide_bsb1", "check_bsb1_fixed_point", "BSB1"]
+
+C_FORMS = ("theorem", "uncoupled")
+
+
+def claimed_c_star(c_form: str, B: int) -> float:
+    """c* under ``c_form``: the theorem's J(-1/(B-1)), or J(0) = 1/π (mutated: no coupling)."""
+    return mf.bsb1_c_star(B) if c_form == "theorem" else 1 / math.pi
 
 
 def measure_bsb1(runs: list[dict[int, BatchBNRun]], sizes: list[int], burn: int) -> dict[int, dict]:
@@ -50,9 +58,11 @@ def _reason(verdict: str, at_b: dict, p: dict, burn: int) -> str:
     B, tol_c, tol_q = p["batch_size"], p["tol_c"], p["tol_q"]
     (c, c_lo, c_hi), (q, q_lo, q_hi) = at_b["c"], at_b["q"]
     q_star, c_star = at_b["q_theory"], at_b["c_theory"]
-    what = "" if p["center"] else " without mean subtraction (mutated claim)"
+    what = ("" if p["center"] else " without mean subtraction (mutated claim)") + \
+        ("" if p["c_form"] == "theorem" else " with c* = J(0) = 1/π (mutated claim)")
+    form = "J(-1/(B-1))" if p["c_form"] == "theorem" else "J(0)"
     if verdict == VERIFIED:
-        return (f"B = {B}{what}: simulated c = {c:.4f} [{c_lo:.4f}, {c_hi:.4f}] vs c* = J(-1/(B-1)) = {c_star:.4f} "
+        return (f"B = {B}{what}: simulated c = {c:.4f} [{c_lo:.4f}, {c_hi:.4f}] vs c* = {form} = {c_star:.4f} "
                 f"and q = {q:.4f} vs q* = 1/2, within {tol_c:g} and {tol_q:.0%} ({p['seeds']} networks, width "
                 f"{p['width']}, layers {burn + 1}-{p['depth']})")
     if verdict == REFUTED:
@@ -98,20 +108,23 @@ def check_bsb1_fixed_point(claim: Claim, config: RunConfig) -> Outcome:
     |q - q*|/q* ± half-width against ``tol_q``: both inside verify, either beyond refutes,
     otherwise inconclusive.
 
-    Negative control: ``--param center=false`` (no mean subtraction) is refuted (c ≈ 0.5).
+    Negative controls (declared below): ``--param center=false`` (no mean subtraction: c ≈ 0.5)
+    and ``--param c_form=uncoupled`` (c* = J(0) = 1/π) are refuted; 2 networks of width 32 with
+    2 batches are inconclusive.
     """
     p = read_common(claim, config)
     burn = p["depth"] // 2  # average over the second half of the layers: the fixed point is reached by then
     runs = simulate_networks(config, p, "relu", p["center"], False, claim.id)
     per = measure_bsb1(runs, p["sizes"], burn)
-    at_b = per[p["batch_size"]]
+    at_b = dict(per[p["batch_size"]], c_theory=claimed_c_star(p["c_form"], p["batch_size"]))
     verdict = decide_bsb1(at_b, p["tol_c"], p["tol_q"])
     (c, c_lo, c_hi), (q, q_lo, q_hi) = at_b["c"], at_b["q"]
     measured = {"c_star": c, "q_star": q, "c_star_ci": [c_lo, c_hi], "q_star_ci": [q_lo, q_hi],
                 "abs_error_c": abs(c - at_b["c_theory"]), "rel_error_q": abs(q - at_b["q_theory"]) / at_b["q_theory"],
                 "sweep": {str(b): {"c_star": v["c"][0], "c_star_ci": [v["c"][1], v["c"][2]], "q_star": v["q"][0],
                                    "c_theory": v["c_theory"]} for b, v in per.items()}}
-    expected = {"c_star": at_b["c_theory"], "q_star": at_b["q_theory"], "c_star_formula": "J(-1/(B-1))",
+    expected = {"c_star": at_b["c_theory"], "q_star": at_b["q_theory"], "c_form": p["c_form"],
+                "c_star_formula": "J(-1/(B-1))" if p["c_form"] == "theorem" else "J(0) = 1/π (mutated)",
                 "q_star_formula": "((B-1)/(2√π))Γ(3/2)Γ((B-1)/2)/Γ((B+1)/2) = 1/2"}
     tolerance = {"c_abs": p["tol_c"], "q_rel": p["tol_q"], "confidence_level": CONFIDENCE_LEVEL}
     params = {"seed": config.seed, **{k: p[k] for k in ("batch_size", "width", "depth", "seeds", "batches")},
@@ -140,8 +153,20 @@ BSB1 = register(Claim(
         width_param(),
         depth_param(24, "number of BN layers (the second half is averaged)"),
         Param("center", True, "subtract the batch mean (false: the mutated claim without centering, refuted)", bool),
-        Param("tol_c", 0.01, "absolute tolerance on c*", float, lo=0, hi=1, lo_open=True, hi_open=True),
-        Param("tol_q", 0.02, "relative tolerance on q*", float, lo=0, hi=1, lo_open=True, hi_open=True),
+        Param("c_form", "theorem", "c* compared with: theorem = J(-1/(B-1)); uncoupled = J(0) = 1/π (a mutated "
+              "statement ignoring the -1/(B-1) of centring, refuted)", str, C_FORMS),
+        Param("tol_c", 0.01, "absolute tolerance on c* (≤ 0.02: half of c*(16) - c*(8) = 0.036, so the "
+              "B-dependence stays testable)", float, lo=0, hi=0.02, lo_open=True, tolerance=True),
+        Param("tol_q", 0.02, "relative tolerance on q* (≤ 10%)", float, lo=0, hi=0.1, lo_open=True, tolerance=True),
+    ),
+    controls=(
+        Control("no-centering", STATEMENT_FLIP, "the same fixed point claimed without mean subtraction (c ≈ 0.5)",
+                params={"center": "false", "sweep": ""}),
+        Control("uncoupled-c-star", STATEMENT_FLIP,
+                "c* = J(0) = 1/π (0.318), as if centring did not correlate the batch, against J(-1/7) = 0.250 at B = 8",
+                params={"c_form": "uncoupled", "sweep": ""}),
+        Control("two-networks", STARVED, "2 narrow networks (width 32, 2 batches): the CI cannot decide ±0.01",
+                params={"seeds": 2, "width": 32, "batches": 2, "sweep": ""}),
     ),
     notes=("q* = 1/2 and c* = J(-1/(B-1)) are exact in the width limit for ReLU: for h ~ N(0, G) the direction "
            "Gh/‖Gh‖ is independent of ‖Gh‖ (derived in derivations/yang2019.md). Finite width biases c by O(1/N). "

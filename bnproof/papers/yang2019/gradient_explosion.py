@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import stats
 
 from bnproof.analysis.slopes import log_slope
 from bnproof.analysis.stats import mean_ci
 from bnproof.claims import Claim, register
+from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
-from bnproof.core.params import Param, RunConfig
+from bnproof.core.params import ListOf, Param, RunConfig
 from bnproof.core.records import (
     INCONCLUSIVE,
     REFUTED,
@@ -23,7 +25,7 @@ from bnproof.core.records import (
 )
 from bnproof.core.verdicts import CONFIDENCE_LEVEL, combine, interval_verdict
 from bnproof.models import meanfield as mf
-from bnproof.models.bn_backprop import BatchBNRun
+from bnproof.models.bn_backprop import BatchBNRun, batch_bn_gradients
 from bnproof.papers.yang2019.networks import (
     CITATION,
     common_params,
@@ -33,10 +35,24 @@ from bnproof.papers.yang2019.networks import (
     width_param,
 )
 
-__all__ = ["theory_rate", "growth_slope", "measure_gradient_explosion", "decide_gradient_explosion",
-           "check_gradient_explosion", "EXPLOSION"]
+__all__ = ["READINGS", "HEAVY_TAIL_MAX_B", "theory_rate", "claimed_rate", "growth_slope", "measure_gradient_explosion",
+           "width_rates", "extrapolate_rate", "decide_gradient_explosion", "check_gradient_explosion", "EXPLOSION"]
 
+_SWEEP_MEMORY = 2e9  # bytes of saved activations of one network of the width sweep
+_QUICK_WIDTHS = [128, 256, 512]  # --quick, when --param widths is not set
 _ABOVE_ONE = (math.nextafter(1.0, math.inf), math.inf)  # the band of "λ > 1" (strictly)
+
+READINGS = ("theorem", "limit", "linear-bound")
+"""What λ the measured rate is compared with: the theorem's λ(B) (the claim), or two mutated
+statements that must be refuted: the B → ∞ limit π/(π-1) at every B, and the lower bound
+(B-2)/(B-3) read as the ReLU rate."""
+
+HEAVY_TAIL_MAX_B = 5
+"""Up to this B a neuron's per-layer factor has infinite variance: it scales like 1/s² with
+s² ~ χ²_{B-1}/B, so P(factor > x) ~ x^{-(B-1)/2} and E[factor²] < ∞ only for B ≥ 6.  The
+log of a width-N average then falls short of ln λ by ~N^{1-(B-1)/2} (B = 4: a/√N; B = 5:
+(log N)/N) instead of O(1/N), so one width is biased at the tolerance's scale and the rate is
+extrapolated across ``widths`` (rate = λ - a/√N, intercept tested)."""
 
 
 def theory_rate(act: str, B: int) -> tuple[float | None, str]:
@@ -50,6 +66,13 @@ def theory_rate(act: str, B: int) -> tuple[float | None, str]:
     phi = {"tanh": np.tanh, "sin": np.sin}[act]
     g = mf.gegenbauer_rate(phi, B, kmax=20, nodes=2000)
     return g["rate"], f"Gegenbauer series of Thm 9, k ≤ {g['kmax']} (truncation share {g['tail']:.1e})"
+
+
+def claimed_rate(reading: str, act: str, B: int, theory: float | None) -> float | None:
+    """The λ the measurement is compared with under ``reading`` (see :data:`READINGS`)."""
+    if theory is None or reading == "theorem":
+        return theory
+    return mf.RATE_LIMIT if reading == "limit" else mf.linear_rate(B)
 
 
 def growth_slope(grad_sq: np.ndarray, lo: int, hi: int) -> float | None:
@@ -82,7 +105,44 @@ def measure_gradient_explosion(runs: list[dict[int, BatchBNRun]], p: dict, lo: i
     return per
 
 
-def decide_gradient_explosion(at_b: dict, theory: float | None, tol: float, tag: str, context: str) -> tuple[str, str]:
+def width_rates(config: RunConfig, p: dict, act: str, label: str) -> np.ndarray | None:
+    """Rate exp(-slope) of ``p["seeds"]`` networks at every width of ``p["widths"]`` (B only;
+    network i at width N from the stream (run seed, i, N)); None if a gradient vanished."""
+    lo, hi = p["skip_input"] + 1, p["depth"] - p["skip_output"]
+    B, widths = p["batch_size"], p["widths"]
+    out = np.zeros((p["seeds"], len(widths)))
+    for j, N in enumerate(widths):
+        for i in range(p["seeds"]):
+            if config.progress is not None:
+                config.progress(f"{label} (width sweep)", j * p["seeds"] + i, p["seeds"] * len(widths))
+            rng = np.random.default_rng(np.random.SeedSequence([config.seed, i, N]))
+            run = batch_bn_gradients(rng, width=N, depth=p["depth"], batches=[B], K=p["batches"], act=act)
+            s = growth_slope(run[B].grad_sq, lo, hi)
+            if s is None:
+                return None
+            out[i, j] = math.exp(-s)
+    return out
+
+
+def extrapolate_rate(rates: np.ndarray, widths: list[int], level: float = CONFIDENCE_LEVEL) -> dict:
+    """Least squares of rate = λ∞ - a/√N over every (network, width) point (independent
+    networks); λ∞ and a with Student-t intervals on n - 2 degrees of freedom."""
+    rates = np.asarray(rates, float)
+    x = np.tile(1 / np.sqrt(np.asarray(widths, float)), rates.shape[0])
+    y = rates.ravel()
+    A = np.column_stack([np.ones_like(x), -x])
+    coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+    dof = len(y) - 2
+    cov = float(np.sum((y - A @ coef) ** 2)) / dof * np.linalg.inv(A.T @ A)
+    q = float(stats.t.ppf(0.5 + level / 2, dof))
+    (lam, a), (se_l, se_a) = coef, np.sqrt(np.diag(cov))
+    return {"intercept": float(lam), "intercept_ci": [float(lam - q * se_l), float(lam + q * se_l)],
+            "a": float(a), "a_ci": [float(a - q * se_a), float(a + q * se_a)], "widths": list(widths),
+            "rate_by_width": [float(v) for v in rates.mean(axis=0)], "points": len(y)}
+
+
+def decide_gradient_explosion(at_b: dict, theory: float | None, tol: float, tag: str, context: str,
+                              advice: str = "raise --param seeds or width") -> tuple[str, str]:
     """Vanished: refuted.  No theory value: the rate's CI against λ > 1.  Otherwise
     |rate - λ|/λ ± CI half-width against ``tol``, combined with λ > 1."""
     rate, (r_lo, r_hi) = at_b["rate"], at_b["ci"]
@@ -101,7 +161,7 @@ def decide_gradient_explosion(at_b: dict, theory: float | None, tol: float, tag:
         return verdict, (f"{tag}: measured rate {rate:.4f} [{r_lo:.4f}, {r_hi:.4f}] vs theory {theory:.4f}: "
                          f"{err:.1%} off, beyond the tolerance {tol:.0%} and the CI {context}")
     return INCONCLUSIVE, (f"{tag}: measured rate {rate:.4f} [{r_lo:.4f}, {r_hi:.4f}] vs theory {theory:.4f}: the CI "
-                          f"straddles the tolerance {tol:.0%}; raise --param seeds or width {context}")
+                          f"straddles the tolerance {tol:.0%}; {advice} {context}")
 
 
 def _explosion_figure(per: dict, runs: list, p: dict, theory: float | None, hi: int) -> dict:
@@ -128,6 +188,50 @@ def _explosion_figure(per: dict, runs: list, p: dict, theory: float | None, hi: 
     return panels(rates, norms)
 
 
+def _decide_extrapolated(config: RunConfig, p: dict, claim_id: str, claimed: float, tag: str,
+                         layers: tuple[int, int], at_width: dict) -> tuple[str, str, dict]:
+    """B ≤ 5: per-network rates at every width in ``widths``, fitted as rate = λ∞ - a/√N; decided on λ∞."""
+    lo, hi = layers
+    rates = width_rates(config, p, p["activation"], claim_id)
+    if rates is None:
+        context = f"({p['seeds']} networks × {p['batches']} batches, width {p['width']}, layers {lo}-{hi})"
+        verdict, reason = decide_gradient_explosion(at_width | {"vanished": True}, claimed, p["tol"], tag, context)
+        return verdict, reason, {"vanished": True}
+    fit = extrapolate_rate(rates, p["widths"])
+    at_inf = {"vanished": False, "rate": fit["intercept"], "ci": fit["intercept_ci"]}
+    context = (f"(extrapolated to N → ∞ by rate = λ - a/√N over widths {p['widths']}: a = {fit['a']:.3g}; "
+               f"rates {', '.join(f'{r:.4f}' for r in fit['rate_by_width'])}; {p['seeds']} networks × "
+               f"{p['batches']} batches per width, layers {lo}-{hi}; at B ≤ {HEAVY_TAIL_MAX_B} a neuron's "
+               "factor has infinite variance, so one width falls short (like a/√N at B = 4))")
+    verdict, reason = decide_gradient_explosion(at_inf, claimed, p["tol"], f"{tag}, N → ∞", context,
+                                                "raise --param seeds or batches, or add larger widths")
+    return verdict, reason, fit
+
+
+def _record_fields(config: RunConfig, p: dict, per: dict, fit: dict | None, theory, how: str, claimed: float,
+                   extrapolate: bool, layers: tuple[int, int]) -> tuple[dict, dict, dict]:
+    """(expected, measured, params) of the gradient-explosion record."""
+    B, reading = p["batch_size"], p["reading"]
+    measured = {"rate": per[B]["rate"], "rate_ci": per[B]["ci"], "gradient_vanished": per[B]["vanished"],
+                "sweep": {str(b): {"rate": v["rate"], "rate_ci": v["ci"], "theory": v["theory"]}
+                          for b, v in per.items()}}
+    if fit is not None:
+        measured["width_extrapolation"] = fit
+    expected = {"rate": theory, "rate_formula": how, "reading": reading, "tested_rate": claimed,
+                "decided_on": ("intercept of rate = λ - a/√N across widths" if extrapolate
+                               else f"rate at width {p['width']} (finite variance at B ≥ {HEAVY_TAIL_MAX_B + 1}: "
+                                    "bias O(1/N))"),
+                "claim": "λ > 1 for every non-constant φ, with minimum (B-2)/(B-3) for φ = id",
+                "rate_lower_bound": mf.linear_rate(B), "limit_B_to_infinity_relu": mf.RATE_LIMIT}
+    params = {"seed": config.seed, "batch_size": B, "activation": p["activation"], "width": p["width"], "depth": p["depth"],
+              "seeds": p["seeds"], "batches": p["batches"], "sweep": p["sizes"], "fit_layers": list(layers),
+              "readout": "f = Σ_b ⟨v, h^L_b⟩, v ~ N(0, I)", "gradient": "through the batch mean and variance",
+              "epsilon": 0.0, "weights": "W ~ N(0, 1/N), no bias", "reading": reading}
+    if extrapolate:
+        params["widths"] = p["widths"]
+    return expected, measured, params
+
+
 def check_gradient_explosion(claim: Claim, config: RunConfig) -> Outcome:
     r"""BN causes gradient explosion: ‖∂f/∂z^l‖² grows by a factor λ(B) > 1 per layer going backwards.
 
@@ -143,32 +247,47 @@ def check_gradient_explosion(claim: Claim, config: RunConfig) -> Outcome:
     ln(mean over batches of ‖∂f/∂z^l‖²) against l over layers ``skip_input``+1 ..
     depth-``skip_output``; rate = exp(-slope), Student-t CI over networks.
 
-    Decision (at B = ``batch_size``): with a theory value, |rate - λ|/λ ± CI half-width within
-    ``tol`` and the CI above 1 verify, either failing beyond the CI refutes; without one
-    (constant φ) the CI against λ > 1; a vanished gradient refutes.
+    At B ≤ 5 (:data:`HEAVY_TAIL_MAX_B`) a neuron's per-layer factor has infinite variance, so a
+    single width falls short of λ like a/√N (B = 4: 2.96 at width 512 against 3.084): there
+    ``seeds`` further networks at every width in ``widths`` (B only) give per-network rates, and
+    the least-squares fit rate = λ∞ - a/√N over all (network, width) points gives λ∞ with a
+    Student-t interval (n - 2 degrees of freedom), which is what is decided.  At B ≥ 6 the
+    factor has finite variance, the bias of one width is O(1/N) (B = 8, width 256: within 1.2%)
+    and the single-width rule is kept.
 
-    Negative control: ``--param activation=constant`` is refuted (the gradient vanishes).
+    Decision (at B = ``batch_size``, on the rate at ``width`` or, at B ≤ 5, on λ∞): with a theory
+    value, |rate - λ|/λ ± CI half-width within ``tol`` and the CI above 1 verify, either
+    failing beyond the CI refutes, otherwise inconclusive; without one (constant φ) the CI
+    against λ > 1; a vanished gradient refutes.
+
+    Negative controls (declared below): ``--param reading=limit`` (π/(π-1) as the rate at B = 8)
+    and ``--param batch_size=4 --param reading=linear-bound`` ((B-2)/(B-3) = 2 as the ReLU rate,
+    decided on the extrapolation) are refuted; ``--param activation=constant`` is refuted (the
+    gradient vanishes); 2 networks of width 64 are inconclusive.
     """
     p = read_common(claim, config)
-    act, tol, B, depth = p["activation"], p["tol"], p["batch_size"], p["depth"]
+    if config.quick and "widths" not in config.params:
+        p["widths"] = _QUICK_WIDTHS
+    act, tol, B, depth, reading = p["activation"], p["tol"], p["batch_size"], p["depth"], p["reading"]
     if depth - p["skip_input"] - p["skip_output"] < 5:
         raise BadInput(f"--param skip_input/skip_output must be ≥ 0 and leave ≥ 5 layers of the {depth} to fit")
     lo, hi = p["skip_input"] + 1, depth - p["skip_output"]
+    theory, how = theory_rate(act, B)
+    extrapolate = B <= HEAVY_TAIL_MAX_B and theory is not None
+    if extrapolate and 8 * max(p["widths"]) * p["batches"] * B * depth > _SWEEP_MEMORY:
+        raise BadInput("max(widths) × batches × batch_size × depth needs more than 2 GB: reduce --param widths, "
+                       "batches or depth")
     runs = simulate_networks(config, p, act, True, True, claim.id)
     per = measure_gradient_explosion(runs, p, lo, hi)
-    theory, how = theory_rate(act, B)
+    claimed = claimed_rate(reading, act, B, theory)
+    tag = f"B = {B}, φ = {act}" + ("" if reading == "theorem" or theory is None
+                                   else f", reading '{reading}' (mutated statement: λ = {claimed:.4f})")
     context = f"({p['seeds']} networks × {p['batches']} batches, width {p['width']}, layers {lo}-{hi})"
-    verdict, reason = decide_gradient_explosion(per[B], theory, tol, f"B = {B}, φ = {act}", context)
-    measured = {"rate": per[B]["rate"], "rate_ci": per[B]["ci"], "gradient_vanished": per[B]["vanished"],
-                "sweep": {str(b): {"rate": v["rate"], "rate_ci": v["ci"], "theory": v["theory"]}
-                          for b, v in per.items()}}
-    expected = {"rate": theory, "rate_formula": how,
-                "claim": "λ > 1 for every non-constant φ, with minimum (B-2)/(B-3) for φ = id",
-                "rate_lower_bound": mf.linear_rate(B), "limit_B_to_infinity_relu": mf.RATE_LIMIT}
-    params = {"seed": config.seed, "batch_size": B, "activation": act, "width": p["width"], "depth": depth,
-              "seeds": p["seeds"], "batches": p["batches"], "sweep": p["sizes"], "fit_layers": [lo, hi],
-              "readout": "f = Σ_b ⟨v, h^L_b⟩, v ~ N(0, I)", "gradient": "through the batch mean and variance",
-              "epsilon": 0.0, "weights": "W ~ N(0, 1/N), no bias"}
+    if extrapolate:
+        verdict, reason, fit = _decide_extrapolated(config, p, claim.id, claimed, tag, (lo, hi), per[B])
+    else:
+        verdict, reason, fit = (*decide_gradient_explosion(per[B], claimed, tol, tag, context), None)
+    expected, measured, params = _record_fields(config, p, per, fit, theory, how, claimed, extrapolate, (lo, hi))
     return Outcome(verdict, reason, expected, measured, {"rel": tol, "confidence_level": CONFIDENCE_LEVEL}, params,
                    {"arithmetic": "float64", "monte_carlo_seeds": p["seeds"], "confidence_level": CONFIDENCE_LEVEL},
                    _explosion_figure(per, runs, p, theory, hi))
@@ -194,13 +313,31 @@ EXPLOSION = register(Claim(
         depth_param(40, "number of BN layers"),
         Param("skip_input", 10, "layers next to the input left out of the fit (forward transient)", int, lo=0),
         Param("skip_output", 4, "layers next to the readout left out of the fit (backward transient)", int, lo=0),
-        Param("tol", 0.03, "relative tolerance on the rate", float, lo=0, hi=1, lo_open=True, hi_open=True),
+        Param("reading", "theorem", "λ compared with: theorem = λ(B) (the claim); limit = π/(π-1) at every B and "
+              "linear-bound = (B-2)/(B-3) for ReLU (mutated statements, refuted)", str, READINGS),
+        Param("widths", "256,512,1024,2048", f"widths of the extrapolation rate = λ - a/√N, used at B ≤ "
+              f"{HEAVY_TAIL_MAX_B} (≥ 3 distinct; --quick: 128,256,512)", ListOf(int, 16, 8192, min_len=3)),
+        Param("tol", 0.03, "relative tolerance on the rate (≤ 10%: λ(B) and the B → ∞ limit π/(π-1) differ by "
+              "more than that up to B = 16)", float, lo=0, hi=0.1, lo_open=True, tolerance=True),
+    ),
+    controls=(
+        Control("limit-as-rate", STATEMENT_FLIP, "the B → ∞ limit π/(π-1) taken as the rate at B = 8 (1.467 vs 1.788)",
+                params={"reading": "limit", "sweep": ""}),
+        Control("linear-bound-at-B4", STATEMENT_FLIP,
+                "(B-2)/(B-3) = 2 read as the ReLU rate at B = 4, decided on the width extrapolation (λ(4) = 3.084)",
+                params={"batch_size": 4, "reading": "linear-bound", "sweep": "", "widths": "64,128,256"}),
+        Control("constant-activation", STATEMENT_FLIP, "φ constant: the gradient vanishes, no growth > 1",
+                params={"activation": "constant", "sweep": ""}),
+        Control("two-networks", STARVED, "2 networks of width 64: the CI cannot decide a 3% tolerance",
+                params={"seeds": 2, "width": 64, "batches": 2, "sweep": ""}),
     ),
     notes=("The ReLU closed form is the ICLR submission's Thm 8 (α = 1); its B → ∞ limit π/(π-1) and its decrease "
            "in B match the camera-ready. For tanh and sin the theory value is the Gegenbauer series of Thm 9 with "
            "the coefficients normalised in the orthonormal basis (this normalisation reproduces the ReLU closed form "
            "and (B-2)/(B-3); see tests). The rate is exp(-slope) of a least-squares fit against l of ln of the mean "
            "over a network's batches of ‖∂f/∂z^l‖² (the expected squared norm, as in the theory); CIs are over "
-           "independent networks. Finite width biases the rate down most at small B: at B = 4 the simulation gives "
-           "2.96, 2.99, 3.03 at widths 512, 1024, 2048 against 3.084 (inconclusive at 3%)."),
+           "independent networks. Finite width biases the rate down most at small B: at B ≤ 5 a neuron's factor has "
+           "infinite variance (it scales like 1/s², s² ~ χ²_{B-1}/B), so one width falls short like a/√N (B = 4: "
+           "2.96, 2.99, 3.03 at widths 512, 1024, 2048 against 3.084); there the rate is extrapolated across "
+           "--param widths by rate = λ - a/√N and the intercept is decided."),
 ))

@@ -8,6 +8,8 @@ which holds for the linear model but not for the CNN).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from helpers import cli
@@ -16,6 +18,7 @@ from bnproof.core.data import validate
 from bnproof.core.errors import BadInput
 from bnproof.engines.audit import agreeing_digits
 from bnproof.models.bn_linear import gaussian_patch_instance
+from bnproof.papers.cao2023.cnn import Patchwise, decide_patchwise
 from bnproof.testing import run_check
 
 PW, RATE = "cao2023.cnn.patchwise-uniform", "cao2023.cnn.rate"
@@ -58,7 +61,8 @@ def test_rate_verified_quick_with_the_linearised_mechanism(quick_rate):
     assert rec["confidence"] == "recon" and "[recon]" in rec["notes"]
     m = rec["measured"]
     assert abs(m["mechanism"] - 1) < 0.01  # d ln gap/dt = -η|γ|c r(γ̃) λ_min(QK(ρB+I))/(ns²)
-    assert 1.8 < m["k_local"] < 2.3  # log², not the linear model's log³
+    assert 1.8 < m["k_eff"] < 2.3  # log², not the linear model's log³
+    assert abs(m["local_rate_ratio_last"] - 1) < 0.01 and m["local_rate_ratio_max_dev"] <= 0.05
     assert isinstance(m["gap"], str) and rec["series"]["t"][-1] == 5000
     assert rec["precision"]["agreeing_digits"]["gap"] >= 10
 
@@ -183,3 +187,15 @@ def test_deviation_and_multiprecision_engines_agree_and_records_only_add_keys(qu
     xval = dev["precision"]["cross_validation"]
     assert xval["steps"] == dev["series"]["t"][-1] and xval["agreeing_digits"]["gap"] >= 10
     assert dev["precision"]["agreeing_digits"]["gap"] <= xval["agreeing_digits"]["gap"]  # minimum over audits
+
+
+@pytest.mark.parametrize(("target", "gap", "verdict"), [(1.0, 1e-13, "verified"), (0.9, 1e-13, "refuted"),
+                                                        (1 + 1e-12, 1e-13, "inconclusive"), (0.9, 1e-6, "inconclusive")])
+def test_patchwise_target_boundary(target, gap, verdict):
+    m = Patchwise(12.0, None, gap, gap, 5000, math.log10(gap), True, False, gap, None, {})
+    assert decide_patchwise(m, 1e-12, target)[0] == verdict
+
+
+def test_rate_short_horizon_is_inconclusive():
+    rec = run_check(RATE, steps=1000, params={"k": 2.5})
+    assert rec["verdict"] == "inconclusive", rec["reason"]

@@ -1,15 +1,20 @@
 """Cao et al. 2023 linear-model claims (bnproof/papers/cao2023/linear.py): verdicts, and negative
 controls that must be rejected."""
 
+import math
+
 import numpy as np
 import pytest
 
+from bnproof.claims import get_claim
 from bnproof.core.data import validate
+from bnproof.core.errors import BadInput
 from bnproof.models.bn_linear import (
     gap_lower_bound,
     linearized_rate,
     uniform_margin_exists,
 )
+from bnproof.papers.cao2023.linear import UniformMargin, decide_uniform_margin
 from bnproof.testing import run_check
 
 UM, RATE = "cao2023.linear.uniform-margin", "cao2023.linear.rate"
@@ -40,13 +45,37 @@ def test_rate_verified_and_k_above_two(quick_rate):
     assert m["k"] > 2.3 and m["best_family"] == "exp-polylog"
     # the linearised mechanism: d ln gap/dt = -c η e^{-γ} γ(γ+1), c from the spectrum
     assert m["c_hat_rel_diff"] < 0.02
+    # the decision's inputs: the local rate follows c·γ(γ+1), k_eff between 2 and the limit 3
+    assert m["local_rate_ratio_max_dev"] <= 0.05 and 2.6 < m["k_eff"] < 3
+    assert abs(m["k_eff"] - m["k_eff_predicted"]) < 0.05
     assert rec["series"]["t"][-1] == 10_000
     assert isinstance(rec["measured"]["gap"], str)
 
 
-def test_rate_mutated_to_k4_is_refuted():
-    rec = run_check(RATE, quick=True, params={"k": 4})
+@pytest.mark.parametrize("k", [3.5, 4])
+def test_rate_mutated_exponent_is_refuted(k):
+    # the record's own measurements: k_eff ≈ 2.77 < k and the local rate follows c·γ(γ+1) (limit 3)
+    rec = run_check(RATE, quick=True, params={"k": k})
     assert rec["verdict"] == "refuted", rec["reason"]
+    assert rec["measured"]["k_eff_ci95"][1] < k
+
+
+def test_rate_k3_is_the_limit_and_verified(quick_rate):
+    rec = run_check(RATE, quick=True, params={"k": 3})
+    assert rec["verdict"] == "verified", rec["reason"]
+
+
+@pytest.mark.parametrize("steps", [50, 1000])
+def test_short_horizons_are_inconclusive_not_refuted(steps):
+    rec = run_check(RATE, steps=steps, params={"k": 3.5})
+    assert rec["verdict"] == "inconclusive", rec["reason"]
+    assert "raise --steps" in rec["reason"]
+
+
+def test_margins_claimed_to_converge_elsewhere_are_refuted():
+    rec = run_check(UM, quick=True, params={"target": 0.9})
+    assert rec["verdict"] == "refuted", rec["reason"]
+    assert "not to 0.9" in rec["reason"]
 
 
 @pytest.mark.parametrize("cid", [UM, RATE])
@@ -210,3 +239,44 @@ def test_rate_at_a_million_steps_effective_k_moves_towards_three():
     assert long["precision"]["agreeing_digits"]["gap"] >= 10
     assert long["measured"]["k"] > short["measured"]["k"] > 2.5
     assert long["measured"]["c_hat_rel_diff"] < 0.005
+
+
+# --- decision boundaries of cao2023.linear.uniform-margin ------------------------------------
+
+
+def _um(gap, monotone=True, digits=12.0):
+    return UniformMargin(digits, gap, 10_000, math.log10(gap), monotone, 0.0, False, gap, {})
+
+
+@pytest.mark.parametrize(("gap", "verdict"), [(0.999e-12, "verified"), (1.001e-12, "inconclusive")])
+def test_uniform_margin_gap_tol_boundary(gap, verdict):
+    assert decide_uniform_margin(_um(gap), 1e-12)[0] == verdict
+
+
+@pytest.mark.parametrize(("target", "verdict"), [(1 - 2e-12, "verified"), (1 - 1e-11, "refuted"),
+                                                 (1.5, "refuted")])
+def test_uniform_margin_target_boundary(target, verdict):
+    # |1 - τ| - gap must exceed gap_tol to refute; a τ within gap_tol of 1 is the claim itself
+    got = decide_uniform_margin(_um(1e-13), 1e-12, 1.0 if verdict == "verified" else target)[0]
+    assert got == verdict
+    assert decide_uniform_margin(_um(1e-13), 1e-12, 1 + 1e-12)[0] == "inconclusive"
+    assert decide_uniform_margin(_um(1e-6), 1e-12, target)[0] == "inconclusive"  # not converged
+
+
+@pytest.mark.parametrize(("claim", "name", "value"), [
+    (UM, "gap_tol", "1e3"), (UM, "gap_tol", "2e-3"), (RATE, "rate_tol", "0.6"), (RATE, "window", "0.05"),
+    ("cao2023.cnn.patchwise-uniform", "gap_tol", "1e3"), ("cao2023.cnn.rate", "rate_tol", "0.5001"),
+    ("cao2023.nobn.max-margin", "p_tol", "0.6"), ("cao2023.contrast", "gap_tol", "1"),
+    ("cao2023.contrast", "own_frac", "0.5"), ("cao2023.examples.uniform-beats-max", "level", "0.5"),
+])
+def test_tolerances_cannot_be_loosened_into_the_negation(claim, name, value):
+    param = next(p for p in get_claim(claim).params if p.name == name)
+    assert param.tolerance
+    with pytest.raises(BadInput):
+        run_check(claim, params={name: value})
+
+
+def test_tolerance_inside_its_range_is_flagged():
+    rec = run_check(RATE, quick=True, params={"rate_tol": "0.1"})
+    assert rec["verdict"] == "verified"
+    assert rec["tolerance_overrides"]["rate_tol"]["used"] == 0.1

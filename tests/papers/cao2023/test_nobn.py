@@ -10,6 +10,7 @@ from helpers import cli
 from bnproof.core.data import gaussian_instance, validate
 from bnproof.core.errors import BadInput
 from bnproof.papers.cao2023.limits import limits
+from bnproof.papers.cao2023.nobn import MIN_DECADES, MaxMargin, decide_max_margin
 from bnproof.testing import run_check
 
 MM, CONTRAST = "cao2023.nobn.max-margin", "cao2023.contrast"
@@ -112,3 +113,28 @@ def test_bad_param_value_is_a_one_line_error(cid, param, capsys):
 def test_bad_param_value_raises_badinput():
     with pytest.raises(BadInput):
         run_check(MM, steps=1000, params={"claim_rate": "exp-log3"})
+
+
+# --- decision boundaries of cao2023.nobn.max-margin ------------------------------------------
+
+
+def _mm(decades, p_last=1.0, p_prev=1.0, rising=False):
+    prof = {"first": 1.0, "last": 1.0, "max": 1.0, "p_last": p_last, "p_prev": p_prev, "rising": rising}
+    sup = {"holds": False, "min": 0.01, "first": 0.02, "last": 0.01}
+    return MaxMargin(12.0, prof, sup, "inverse-log", 1.0, 0.1, 10**5, "t ∈ [a, b]", {}, decades)
+
+
+@pytest.mark.parametrize(("decades", "verdict"), [(MIN_DECADES - 1e-3, "inconclusive"), (MIN_DECADES, "verified")])
+def test_window_decades_boundary(decades, verdict):
+    assert decide_max_margin(_mm(decades), "inverse-log", 0.25, "w_mm")[0] == verdict
+
+
+@pytest.mark.parametrize(("p_last", "verdict"), [(0.75, "verified"), (0.7499, "refuted")])
+def test_p_tol_boundary(p_last, verdict):
+    assert decide_max_margin(_mm(3.0, p_last=p_last), "inverse-log", 0.25, "w_mm")[0] == verdict
+
+
+def test_short_horizon_is_inconclusive_not_verified():
+    rec = run_check(MM, steps=1000)
+    assert rec["verdict"] == "inconclusive", rec["reason"]
+    assert "decades" in rec["reason"]

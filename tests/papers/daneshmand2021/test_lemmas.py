@@ -35,9 +35,29 @@ def test_lemmas_misprinted_readings_refuted(reading, failing):
     assert not r["measured"][failing]["ok"], r["reason"]
 
 
-def test_lemmas_constant_reading_not_discriminated():
-    r = run_check(LEMMAS, params={"constant": "appendix"}, quick=True)
-    assert r["verdict"] == "verified" and r["measured"]["theorem1_constant"]["numbers_discriminate"] is False
+def test_lemmas_appendix_constant_refuted_by_the_derivation():
+    """The numbers do not discriminate the constants; the SymPy derivation gives c = 3, so c = 3/2 is refuted."""
+    r = assert_rejected(LEMMAS, verdicts={"refuted"}, params={"constant": "appendix"}, quick=True)
+    row = r["measured"]["theorem1_constant"]
+    assert row["numbers_discriminate"] is False and row["ok"] is False
+    assert row["derived_constant"] == 3.0 and row["reading_constant"] == 1.5
+    assert "theorem1_constant fails" in r["reason"]
+
+
+def test_theorem1_constant_row_is_computed():
+    main, _ = lemmas.measure_symbolic("main")
+    app, _ = lemmas.measure_symbolic("appendix")
+    assert main["ok"] is True and app["ok"] is False and main["derived_constant"] == 3.0
+
+
+def test_lemma6_thresholds_at_the_boundary():
+    z, tol, c = lemmas.Z_MAX, lemmas.DET_TOL, lemmas.CONC_MAX
+    assert lemmas.lemma6_expectation_ok(z, tol, z)
+    assert not lemmas.lemma6_expectation_ok(z * 1.01, 0.0, 0.0)
+    assert not lemmas.lemma6_expectation_ok(0.0, 0.0, z * 1.01)
+    assert not lemmas.lemma6_expectation_ok(0.0, tol * 1.01, 0.0)
+    assert lemmas.lemma6_concentration_ok(c) and not lemmas.lemma6_concentration_ok(c * 1.01)
+    assert (z, tol, c) == (5.0, 1e-10, 1.0)
 
 
 @pytest.mark.parametrize("param", ["draws=10", "width=0", "p_reading=x"])

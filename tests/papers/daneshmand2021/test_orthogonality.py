@@ -10,7 +10,8 @@ from bnproof.papers.daneshmand2021 import orthogonality as orth
 from bnproof.testing import assert_rejected, run_check
 
 ORTH = "daneshmand2021.orthogonality"
-SMALL = {"widths": "32,64,128,256", "depth": 60, "burn_in": 20, "seeds": 5}
+SMALL = {"widths": "32,64,128,256", "depth": 60, "burn_in": 20, "seeds": 5}  # n = 4: Theorem 1's bound vacuous
+BINDS = {"n": 2, "widths": "64,128,256,512,1024", "depth": 120, "burn_in": 20, "seeds": 6}  # binds at d ≥ 512
 
 
 def test_theorem1_bound_readings():
@@ -20,9 +21,24 @@ def test_theorem1_bound_readings():
     assert b_main[1] - b_app[1] == pytest.approx(1.5 * 4 / (0.2 * 32))
 
 
-def test_orthogonality_verified_with_floor_slope():
-    r = run_check(ORTH, params=SMALL, quick=True)
+def test_theorem1_bound_from_a_later_layer():
+    b = orth.theorem1_bound(np.array([10, 11, 21]), 0.2, 4, 1024, "main", start=10)
+    assert b[0] == b[1] == pytest.approx(2 + 3 * 4 / (0.2 * 32))
+    assert b[2] == pytest.approx(2 * (1 - 0.4 / 3) ** 10 + 3 * 4 / (0.2 * 32))
+
+
+def test_orthogonality_verified_with_floor_slope_and_binding_bound():
+    r = run_check(ORTH, params=BINDS, quick=True)
     assert r["verdict"] == "verified", r["reason"]
+    assert r["measured"]["theorem1_verdict"] == "verified" and r["measured"]["theorem1_binding_widths"]
+    assert "binds" in r["reason"]
+
+
+def test_orthogonality_vacuous_bound_is_inconclusive():
+    """n = 4 and d ≤ 256: the Fig. 2 parts pass but Theorem 1's bound is ≥ max V at every width: not tested."""
+    r = run_check(ORTH, params=SMALL, quick=True)
+    assert r["verdict"] == "inconclusive", r["reason"]
+    assert "vacuous" in r["reason"] and r["measured"]["theorem1_vacuous"] is True
     m = r["measured"]
     assert -0.6 <= m["floor_slope"] - m["floor_slope_ci95"] and m["floor_slope"] + m["floor_slope_ci95"] <= -0.4
     assert m["depth_rate"] < 1 and m["seeds"] == 5
@@ -38,14 +54,17 @@ def test_orthogonality_without_normalization_refuted():
 
 @pytest.mark.parametrize("reading", [{"constant": "appendix"}, {"alpha_reading": "sigma"}])
 def test_orthogonality_other_readings_run_and_record_them(reading):
-    r = run_check(ORTH, params={**SMALL, **reading}, quick=True)
+    """Where the bound binds it holds by a factor ≥ 3 (here) to ≈ 30 (defaults): no reading changes the verdict."""
+    r = run_check(ORTH, params={**BINDS, **reading}, quick=True)
     assert r["verdict"] == "verified"
+    assert r["measured"]["theorem1_max_ratio_upper"] < 0.3
     for k, v in reading.items():
         assert r["params"][k] == v
 
 
 @pytest.mark.parametrize("param", ["n=1", "widths=64", "widths=0,64", "depth=0", "burn_in=-1",
-                                   "correlation=1.5", "constant=half"])
+                                   "correlation=1.5", "constant=half", "slope_tol=0.3", "slope_tol=0",
+                                   "floor_exponent=0.5"])
 def test_orthogonality_bad_input_exit_2(param, capsys):
     code, out, err = cli(["check", ORTH, "--quick", "--param", param], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1
@@ -74,9 +93,46 @@ def test_orthogonality_reproducible_from_seed():
 def test_decide_orthogonality_reads_the_whole_intervals():
     """The slope CI against [−0.6, −0.4] and the rate CI against < 1: inside both verifies, outside refutes."""
     setup = orth.OrthogonalitySetup(4, [64, 128], 100, 10, 5, 0.99, True, "main", "sigma_sq")
-    ok = {"slope": -0.5, "slope_half": 0.01, "rate": 0.6, "rate_half": 0.01, "worst": 0.5, "vacuous": True}
+    ok = {"slope": -0.5, "slope_half": 0.01, "rate": 0.6, "rate_half": 0.01, "worst": 0.5, "vacuous": False,
+          "upper_ratio_binding": 0.6, "binding_widths": [128], "vmax": 0.866}
     assert orth.decide_orthogonality(setup, ok)[0] == "verified"
+    assert orth.decide_orthogonality(setup, {**ok, "vacuous": True})[0] == "inconclusive"
     assert orth.decide_orthogonality(setup, {**ok, "slope_half": 0.2})[0] == "inconclusive"
     assert orth.decide_orthogonality(setup, {**ok, "slope": 0.0})[0] == "refuted"
     assert orth.decide_orthogonality(setup, {**ok, "rate": 1.2})[0] == "refuted"
     assert orth.decide_orthogonality(setup, {**ok, "worst": 1.5})[0] == "refuted"
+
+
+def _m(**kw):
+    base = {"slope": -0.5, "slope_half": 0.01, "rate": 0.6, "rate_half": 0.01, "worst": 0.05, "vacuous": False,
+            "upper_ratio_binding": 0.06, "binding_widths": [4096], "vmax": 0.866}
+    return {**base, **kw}
+
+
+def test_bound_verdict_boundaries():
+    assert orth.bound_verdict(_m(worst=1.0)) == "verified"
+    assert orth.bound_verdict(_m(worst=1.001, upper_ratio_binding=1.2)) == "refuted"
+    assert orth.bound_verdict(_m(upper_ratio_binding=1.0)) == "verified"
+    assert orth.bound_verdict(_m(upper_ratio_binding=1.001)) == "inconclusive"
+    assert orth.bound_verdict(_m(vacuous=True, upper_ratio_binding=float("nan"))) == "inconclusive"
+    assert orth.bound_verdict(_m(vacuous=True, worst=1.5)) == "refuted"
+
+
+def test_decide_orthogonality_slope_band_edges_and_flip():
+    setup = orth.OrthogonalitySetup(4, [64, 128], 100, 10, 5, 0.99, True, "main", "sigma_sq")
+    assert orth.decide_orthogonality(setup, _m(slope=-0.59, slope_half=0.009))[0] == "verified"
+    assert orth.decide_orthogonality(setup, _m(slope=-0.611, slope_half=0.01))[0] == "refuted"
+    assert orth.decide_orthogonality(setup, _m(slope=-0.389, slope_half=0.01))[0] == "refuted"
+    assert orth.decide_orthogonality(setup, _m(rate=1.011, rate_half=0.01))[0] == "refuted"
+    assert orth.decide_orthogonality(setup, _m(vacuous=True))[0] == "inconclusive"
+    flipped = orth.OrthogonalitySetup(4, [64, 128], 100, 10, 5, 0.99, True, "main", "sigma_sq", floor_exponent=-1.0)
+    assert orth.decide_orthogonality(flipped, _m())[0] == "refuted"
+
+
+def test_orthogonality_statement_flip_refuted():
+    r = assert_rejected(ORTH, verdicts={"refuted"}, params={**BINDS, "floor_exponent": -1.0}, quick=True)
+    assert "floor does not shrink" in r["reason"]
+
+
+def test_orthogonality_two_seeds_inconclusive():
+    assert_rejected(ORTH, verdicts={"inconclusive"}, params={**BINDS, "seeds": 2}, quick=True)

@@ -84,3 +84,22 @@ def test_data_file_with_labels_and_real_targets(tmp_path, capsys):
     assert rec["verdict"] == "verified", rec["reason"]
     with pytest.raises(BadInput):
         validate(X, np.full(6, np.nan), targets="real")
+
+
+@pytest.mark.parametrize("param,value", [("threshold", 0.5), ("threshold", 1.001), ("threshold", 0.999),
+                                         ("v_exponent", 1.0), ("v_exponent", 0.45), ("v_exponent", 0.55)])
+def test_misread_constants_are_refuted(param, value):
+    rec = assert_rejected(CF, verdicts={"refuted"}, params={param: value, "starts": 1}, quick=True)
+    assert "closed" in rec["reason"]
+
+
+def test_paper_constants_at_the_boundary_verified():
+    rec = check(threshold=1.0, v_exponent=0.5, starts=1)
+    assert rec["verdict"] == "verified", rec["reason"]
+
+
+@pytest.mark.parametrize("param,value", [("threshold", "0"), ("threshold", "11"), ("v_exponent", "-0.1"),
+                                         ("v_exponent", "2.5")])
+def test_constant_params_bad_input(param, value):
+    with pytest.raises(BadInput):
+        check(**{param: value})

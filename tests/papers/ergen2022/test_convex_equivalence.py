@@ -3,7 +3,9 @@ negative controls (convention mismatch), sampled patterns, solver failure, a pen
 
 import json
 
+import numpy as np
 import pytest
+from helpers import cli
 
 from bnproof.solvers import group_lasso as cv
 from bnproof.testing import assert_rejected, run_check
@@ -42,10 +44,20 @@ def test_negative_control_convention_mismatch_is_refuted(shift, program):
     assert "counterexample" in rec["measured"] and len(rec["measured"]["counterexample"]["y"]) == 8
 
 
-def test_sampled_patterns_record_the_upper_bound_caveat():
+def test_sampled_patterns_are_never_a_verdict():
+    # an upper bound on the exact program: consistent or not, sampled patterns do not decide
     rec = check(patterns="sampled", samples=50, **FAST_EQ)
-    assert rec["verdict"] == "verified" and not rec["measured"]["patterns_exact"]
+    assert rec["verdict"] == "inconclusive" and not rec["measured"]["patterns_exact"]
     assert "upper bound" in rec["reason"]
+    starved = check(patterns="sampled", samples=1, **(FAST_EQ | {"starts": 1}))
+    assert starved["verdict"] == "inconclusive", starved["reason"]
+
+
+def test_identical_rows_are_inapplicable(tmp_path, capsys):
+    path = tmp_path / "ident.npz"
+    np.savez(path, X=np.tile([[0.1, 0.7]], (8, 1)), y=np.arange(8.0))
+    code, out, err = cli(["check", EQ, "--quick", "--data", str(path)], capsys)
+    assert code != 1 and "INAPPLICABLE" in out and "Traceback" not in err, out + err
 
 
 def test_solver_failure_is_inconclusive_with_status(monkeypatch):

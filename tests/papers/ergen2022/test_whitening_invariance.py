@@ -1,11 +1,22 @@
 """ergen2022.whitening-invariance: verified with the no-BN contrast moving, the lower bound on
-transformed data, the negative control (X∘X, not affine) and bad input."""
+transformed data, the negative controls (X∘X, BN without scaling/centring), degenerate data,
+the tolerance boundary and bad input."""
 
 import numpy as np
 import pytest
+from helpers import cli
 
 from bnproof.core.errors import BadInput
-from bnproof.papers.ergen2022.whitening_invariance import TRANSFORMS, transform
+from bnproof.papers.ergen2022.whitening_invariance import (
+    TRANSFORMS,
+    Measurement,
+    Setup,
+    decide_whitening_invariance,
+    network_value,
+    transform,
+    value_tolerance,
+)
+from bnproof.solvers import group_lasso as cv
 from bnproof.testing import assert_rejected, run_check
 
 WI = "ergen2022.whitening-invariance"
@@ -34,7 +45,70 @@ def test_whitening_invariance_negative_control_square_is_refuted():
     assert "square" in rec["reason"]
 
 
-@pytest.mark.parametrize("param,value", [("beta", "0"), ("condition", "0.5"), ("n", "1"), ("starts", "-1")])
+@pytest.mark.parametrize("network,transforms", [("bn-no-scale", "linear"), ("bn-no-centre", "shift"),
+                                                ("plain", "center")])
+def test_whitening_network_without_bn_parts_is_refuted(network, transforms):
+    rec = assert_rejected(WI, verdicts={"refuted"}, params={"n": 8, "network": network, "transforms": transforms,
+                                                           "starts": 0}, quick=True)
+    assert transforms in rec["reason"] and network in rec["reason"]
+
+
+def test_whitening_bn_no_centre_is_invariant_under_xa_only():
+    # BN without centring still normalises: col(X) is what it sees, and X -> XA keeps it
+    rec = check(n=8, network="bn-no-centre", transforms="linear", starts=0)
+    assert rec["verdict"] == "verified", rec["reason"]
+
+
+def test_network_program_matches_the_whitened_program_but_not_by_construction():
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((8, 2)), rng.standard_normal(8)
+    ref, _ = cv.solve_exact(cv.whiten(X, 0.5).Ut, y, 0.1)
+    bn, _ = network_value(X, y, 0.1, 0.5, "bn")
+    noscale, _ = network_value(X, y, 0.1, 0.5, "bn-no-scale")
+    assert abs(bn.value - ref.value) < 1e-7
+    assert abs(noscale.value - ref.value) > 1e-3
+
+
+def _decide(delta: float, nonconvex: float | None = None, general: bool = True):
+    base = type("Sol", (), {"value": 1.0, "D": np.zeros((3, 2)), "solver_tol": 1e-9})()
+    row = {"optimal_value": 1.0 + delta, "delta": delta, "nobn_delta": 0.1, "general_position": True}
+    s = Setup(np.zeros((3, 2)), np.zeros(3), 0.1, 0.5, "bn", ("linear",), 100.0, 0, {})
+    m = Measurement(base, 1.0, base, general, {"linear": row}, [], {} if nonconvex is None else {"linear": nonconvex})
+    return decide_whitening_invariance(s, m).verdict
+
+
+def test_whitening_decision_boundary():
+    tol = value_tolerance(1.0)
+    assert tol == 1e-6
+    assert _decide(0.9 * tol) == "verified"
+    assert _decide(-0.9 * tol) == "verified"
+    assert _decide(1.1 * tol) == "refuted"
+    assert _decide(-1.1 * tol) == "refuted"
+    assert _decide(0.0, nonconvex=1.0 - 0.9 * tol) == "verified"
+    assert _decide(0.0, nonconvex=1.0 - 1.1 * tol) == "refuted"
+    assert _decide(1.1 * tol, general=False) == "inconclusive"  # pattern lists completed by sampling
+
+
+def test_whitening_degenerate_data(tmp_path, capsys):
+    ident = tmp_path / "ident.npz"
+    np.savez(ident, X=np.tile([[0.1, 0.7]], (8, 1)), y=np.arange(8.0))
+    code, out, err = cli(["check", WI, "--quick", "--data", str(ident)], capsys)
+    assert code != 1 and "Traceback" not in err and "INAPPLICABLE" in out, out + err
+    rank1 = tmp_path / "rank1.npz"
+    x = np.random.default_rng(1).standard_normal((8, 1))
+    np.savez(rank1, X=np.hstack([x, 2 * x]), y=np.random.default_rng(2).standard_normal(8))
+    code, out, err = cli(["check", WI, "--quick", "--data", str(rank1)], capsys)
+    assert code == 0 and "VERIFIED" in out and "Traceback" not in err, out + err
+    dup = tmp_path / "dup.npz"  # repeated rows: not in general position, handled
+    x = np.random.default_rng(3).standard_normal((6, 2))
+    np.savez(dup, X=np.vstack([x, x[:3]]), y=np.random.default_rng(4).standard_normal(9))
+    code, out, err = cli(["check", WI, "--quick", "--data", str(dup)], capsys)
+    assert code in (0, 3) or "INCONCLUSIVE" in out, out + err
+    assert "Traceback" not in err and "check failed" not in out, out + err
+
+
+@pytest.mark.parametrize("param,value", [("beta", "0"), ("condition", "0.5"), ("condition", "1e7"), ("n", "1"),
+                                         ("starts", "-1"), ("network", "nobn")])
 def test_whitening_bad_input(param, value):
     with pytest.raises(BadInput):
         check(**{param: value})

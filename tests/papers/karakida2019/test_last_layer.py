@@ -1,8 +1,11 @@
 """karakida2019.last-layer: the FIM's top eigenvalue against width, with and without last-layer centring."""
 
+import numpy as np
 import pytest
 from helpers import cli
 
+from bnproof.core.errors import BadInput
+from bnproof.papers.karakida2019.last_layer import SharpnessMeasurement, decide_last_layer
 from bnproof.testing import assert_rejected, run_check
 
 CID = "karakida2019.last-layer"
@@ -34,3 +37,24 @@ def test_bad_input_exits_2(param, value, capsys):
 @pytest.mark.slow
 def test_defaults_verified():
     assert run_check(CID)["verdict"] == "verified"
+
+
+def _m(plain, norm):
+    return SharpnessMeasurement(np.zeros((2, 3)), np.zeros((2, 3)), plain, norm)
+
+
+@pytest.mark.parametrize("plain,norm,verdict", [
+    ((1.0, 0.7501, 1.2499), (0.2, 0.1, 0.3499), "verified"),     # both just inside
+    ((1.0, 0.7499, 1.2501), (0.2, 0.1, 0.3), "inconclusive"),    # plain CI just crosses 1 ± tol
+    ((0.7, 0.6501, 0.7499), (0.2, 0.1, 0.3), "refuted"),         # plain slope's CI just below 1 - tol
+    ((1.0, 0.9, 1.1), (0.2, 0.1, 0.3501), "inconclusive"),       # normalized CI just crosses flat_max
+    ((1.0, 0.9, 1.1), (0.5, 0.3501, 0.6), "refuted"),            # normalized slope just above flat_max
+])
+def test_decision_at_the_thresholds(plain, norm, verdict):
+    assert decide_last_layer(_m(plain, norm), 0.35, 0.25, "")[0] == verdict
+
+
+@pytest.mark.parametrize("param,value", [("tol", "0.45"), ("flat_max", "0.6")])
+def test_tolerances_that_lose_the_meaning_are_refused(param, value):
+    with pytest.raises(BadInput):
+        run_check(CID, quick=True, params={param: value})

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from bnproof.core.errors import BadInput
 from bnproof.papers.lyu2022.exp_lr_equivalence import angle
 from bnproof.testing import run_check
 
@@ -35,3 +36,15 @@ def test_exp_lr_decoupled_convention_is_refuted():
 def test_exp_lr_shifted_schedule_is_refuted():
     rec = run_check(EXP, quick=True, params={"schedule": "shifted"})
     assert rec["verdict"] == "refuted" and rec["measured"]["max_direction_angle"] > 1e-9
+
+
+@pytest.mark.parametrize("value", ["1e-8", "0", "-1e-12"])
+def test_exp_lr_tolerance_is_bounded(value):
+    """tol ≤ 1e-9 keeps the shifted schedule (≈ 3e-5 rad off) refutable."""
+    with pytest.raises(BadInput):
+        run_check(EXP, quick=True, params={"tol": value})
+
+
+def test_exp_lr_loosened_tolerance_is_flagged_and_still_refutes_the_shift():
+    rec = run_check(EXP, quick=True, params={"schedule": "shifted", "tol": 1e-9})
+    assert rec["verdict"] == "refuted" and rec["tolerance_overrides"]["tol"]["used"] == 1e-9

@@ -1,6 +1,10 @@
 """lyu2022.norm-dynamics: verified on quick defaults; decoupled refuted, the underflow trap
 inconclusive, no weight decay inapplicable."""
 
+import numpy as np
+import pytest
+
+from bnproof.papers.lyu2022.norm_dynamics import NormDynamics, decide_norm_dynamics
 from bnproof.testing import assert_rejected, run_check
 
 NORM = "lyu2022.norm-dynamics"
@@ -28,3 +32,28 @@ def test_norm_dynamics_without_noise_reports_the_trap():
 
 def test_norm_dynamics_without_weight_decay_is_inapplicable():
     assert run_check(NORM, quick=True, params={"weight_decay": 0})["verdict"] == "inapplicable"
+
+
+def test_norm_dynamics_flipped_entry_exponent_is_refuted():
+    """The statement-flip control: η̃ growing like (1 − ηλ)^(−1) predicts the entry twice as late."""
+    rec = run_check(NORM, quick=True, params={"entry_exponent": 1})
+    assert rec["verdict"] == "refuted" and "entry at step" in rec["reason"]
+    assert rec["measured"]["entry_rel_error"] > 0.4
+
+
+def _nd(rec_res=1e-15, entry=10_000, eq=(0.01,), underflow=False):
+    return NormDynamics(rec_res, 20, 300, 10_000.0, entry, 30_000, 1000, 500, list(eq), [0] * len(eq),
+                        np.arange(3), np.ones(3), underflow)
+
+
+@pytest.mark.parametrize("kw, verdict", [
+    ({"rec_res": 0.99e-12}, "verified"), ({"rec_res": 1.01e-12}, "refuted"),
+    ({"entry": 10_499}, "verified"), ({"entry": 9_501}, "verified"),
+    ({"entry": 10_501}, "refuted"), ({"entry": 9_499}, "refuted"),
+    ({"eq": (0.099, -0.099)}, "verified"), ({"eq": (0.01, 0.101)}, "refuted"), ({"eq": (-0.101,)}, "refuted"),
+    ({"eq": ()}, "inconclusive"), ({"entry": None}, "refuted"),
+    ({"eq": (0.2,), "underflow": True}, "inconclusive"),
+])
+def test_decide_norm_dynamics_at_its_thresholds(kw, verdict):
+    """Recursion ≤ 1e-12, entry within 5 % of the prediction, every equilibrium window within 10 %."""
+    assert decide_norm_dynamics(_nd(**kw), "coupled", 1.9)[0] == verdict

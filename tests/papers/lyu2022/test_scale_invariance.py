@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from helpers import cli
 
+from bnproof.claims import get_claim
 from bnproof.core.errors import BadInput
 from bnproof.papers.lyu2022.scale_invariance import (
     FLOAT_TOL,
@@ -52,3 +53,17 @@ def test_bad_bn_eps_raises():
         run_check(SI, quick=True, params={"bn_eps": -1})
     with pytest.raises(BadInput):
         run_check(SI, quick=True, params={"bn_eps": "nan"})
+
+
+def test_flipped_hessian_degree_leaves_a_residual_on_every_model():
+    """The statement-flip control --param hess_degree=-1: ∇²L(cw) = ∇²L(w)/c fails by |1/c − 1| = 2/3 at c = 3."""
+    rng = np.random.default_rng(1)
+    for model in identity_models(0, 0.0):
+        w = rng.standard_normal(model.dim)
+        assert numeric_identities(model, w, 3.0, hess_degree=-1)["hess_scaling"] == pytest.approx(2 / 3, rel=1e-9)
+        assert numeric_identities(model, w, 3.0, hess_degree=-2)["hess_scaling"] < FLOAT_TOL
+
+
+def test_scale_invariance_declares_a_statement_flip():
+    flips = [c for c in get_claim(SI).controls if c.kind == "statement-flip"]
+    assert flips and flips[0].params == {"hess_degree": -1}

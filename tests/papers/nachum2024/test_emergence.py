@@ -52,3 +52,18 @@ def test_width_below_batch_size_is_inapplicable():
     r = assert_rejected(EMERGE, verdicts={"inapplicable"}, params={"n": 8, "width": 4}, quick=True)
     assert "d ≥ n" in r["reason"]
     json.dumps(r)
+
+
+def test_emergence_starved_boundary_and_flip():
+    assert em.starved(em.MIN_DEPTH, em.MIN_SEEDS) is None
+    assert em.starved(em.MIN_DEPTH - 1, em.MIN_SEEDS) is not None
+    assert em.starved(em.MIN_DEPTH, em.MIN_SEEDS - 1) is not None
+    r = assert_rejected("nachum2024.odd-point-emergence", verdicts={"inconclusive"}, quick=True,
+                        params={"width": 256, "depth": 10, "seeds": 2})
+    assert "too short" in r["reason"]
+    stats = {"cos_odd": (0.0, 0.001), "cos_within": (0.95, 0.01), "norm_ratio": (31.0, 0.5)}
+    assert em.emergence_verdict(32, stats, True)[0] == "verified"
+    assert em.emergence_verdict(32, stats, True, 16.0)[0] == "refuted"
+    hi = (1 + em.RATIO_TOL) * 31
+    assert em.emergence_verdict(32, {**stats, "norm_ratio": (hi - 0.011, 0.01)}, True)[0] == "verified"
+    assert em.emergence_verdict(32, {**stats, "norm_ratio": (hi + 0.011, 0.01)}, True)[0] == "refuted"

@@ -92,3 +92,19 @@ def test_invariance_property_one_layer_exact(comp, n, d, seed):
     H = bi.forward(inv.odd_point_batch(rng, d, n), 1, comp, rng)[1]
     st_ = inv.layer_stats(H)
     assert st_["cos"] == 0.0 and st_["spread"] <= inv.SPREAD_TOL
+
+
+def test_invariance_ratio_resolution_boundary():
+    comp = bi.Components(True, False, "relu")
+    base = {"cosine": 0.0, "spread": 0.0, "finite": 20, "ratios": np.ones(20)}
+    edge = inv.RATIO_RESOLUTION * 15
+    assert inv.decide_invariance(16, 1024, 2, 20, comp, {**base, "mean": 15.0, "half": edge}, [], 1)[0] == "verified"
+    assert inv.decide_invariance(16, 1024, 2, 20, comp, {**base, "mean": 15.0, "half": edge * 1.01}, [], 1)[0] == "inconclusive"
+    assert inv.decide_invariance(16, 1024, 2, 20, comp, {**base, "mean": 15.0, "half": 0.5}, [], 1, 16.0)[0] == "refuted"
+    assert inv.decide_invariance(16, 1024, 2, 20, comp, {**base, "mean": 15.6, "half": 0.5}, [], 1, 16.0)[0] == "verified"
+
+
+def test_invariance_two_seeds_inconclusive_and_ratio_flip_refuted():
+    assert_rejected("nachum2024.odd-point-invariance", verdicts={"inconclusive"}, params={"seeds": 2}, quick=True)
+    assert_rejected("nachum2024.odd-point-invariance", verdicts={"refuted"},
+                    params={"predicted_ratio": 16, "depth": 1, "seeds": 40})

@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from bnproof.core.errors import BadInput
+from bnproof.papers.wei2019.fim_bound import decide_fim_bound
 from bnproof.testing import assert_rejected, run_check
 
 BOUND = "wei2019.fim-bound"
@@ -32,3 +34,19 @@ def test_fim_bound_printed_reading_is_refuted():
 @pytest.mark.slow
 def test_defaults_verified():
     assert run_check(BOUND)["verdict"] == "verified"
+
+
+def _rows(ratio_ci):
+    return [{"bn": False, "gamma": None, "lambda_max": 1.0, "lambda_ci": list(ratio_ci), "bound_hat": 1.0,
+             "bound_tilde": 1.0, "ratio": sum(ratio_ci) / 2, "ratio_ci": list(ratio_ci)}]
+
+
+@pytest.mark.parametrize("ci,verdict", [((0.9001, 1.2), "verified"), ((0.8999, 1.2), "inconclusive"),
+                                        ((0.5, 0.8999), "refuted"), ((0.5, 0.9001), "inconclusive")])
+def test_decision_at_one_minus_tol(ci, verdict):
+    assert decide_fim_bound(_rows(ci), "hat", 0.1, "hat", "")[0] == verdict
+
+
+def test_tolerance_beyond_a_quarter_is_refused():
+    with pytest.raises(BadInput):
+        run_check("wei2019.fim-bound", quick=True, params={"tol": 0.3})

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from helpers import cli
 
+from bnproof.core.errors import BadInput
 from bnproof.models.bn_backprop import popnet_init, popnet_train_momentum
-from bnproof.papers.wei2019.max_learning_rate import classify_run
+from bnproof.papers.wei2019.max_learning_rate import Schedule, classify_run, decide_max_learning_rate
 from bnproof.testing import assert_rejected, run_check
 
 LR = "wei2019.max-learning-rate"
@@ -53,3 +54,46 @@ def test_bad_input_exits_2(param, value, capsys):
 @pytest.mark.slow
 def test_defaults_verified():
     assert run_check(LR)["verdict"] == "verified"
+
+
+def test_classify_at_the_rise_threshold():
+    assert classify_run([1.0, 2.0, 0.5], 2.0) == "convergent"  # exactly rise × initial: not above
+    assert classify_run([1.0, 2.0001, 0.5], 2.0) == "catapult"
+    assert classify_run([1.0, 0.5, 1.0], 2.0) == "unclear"  # not lower at the end
+
+
+def _rows(below_class, above_class, lams=(1.0, 2.0)):
+    def run(cls_b, cls_a):
+        return {"outcomes": {"0.5": {"class": cls_b}, "2": {"class": cls_a}}}
+    rows = [{"bn": False, "gamma": None, "lambda_max": 1.0, "runs": [run(below_class, above_class)]}]
+    rows += [{"bn": True, "gamma": g, "lambda_max": lam, "runs": [run(below_class, above_class)]}
+             for g, lam in zip((1.0, 2.0), lams)]
+    return rows
+
+
+S = Schedule(momentum=0.9, steps=50, rise=2.0, below=[0.5], above=[2.0])
+
+
+@pytest.mark.parametrize("below,above,lams,verdict", [
+    ("convergent", "diverged", (1.0, 2.0), "verified"),
+    ("convergent", "catapult", (1.0, 2.0), "verified"),
+    ("convergent", "convergent", (1.0, 2.0), "refuted"),   # stable above η*
+    ("catapult", "diverged", (1.0, 2.0), "refuted"),       # unstable below η*
+    ("convergent", "diverged", (2.0, 2.0), "refuted"),     # λ_max not increasing in γ
+    ("unclear", "diverged", (1.0, 2.0), "refuted"),        # below η* must converge
+    ("convergent", "unclear", (1.0, 2.0), "inconclusive"),
+])
+def test_max_lr_rule(below, above, lams, verdict):
+    assert decide_max_learning_rate(_rows(below, above, lams), S, "")[0] == verdict
+
+
+def test_fewer_than_five_momentum_time_scales_is_inconclusive():
+    assert S.min_steps == 50
+    short = Schedule(momentum=0.9, steps=49, rise=2.0, below=[0.5], above=[2.0])
+    assert decide_max_learning_rate(_rows("convergent", "convergent"), short, "")[0] == "inconclusive"
+    assert decide_max_learning_rate(_rows("convergent", "convergent"), S, "")[0] == "refuted"
+
+
+def test_rise_below_one_and_a_half_is_refused():
+    with pytest.raises(BadInput):
+        run_check(LR, quick=True, params={"rise": 1.1})

@@ -4,10 +4,13 @@ import numpy as np
 import pytest
 from helpers import cli
 
+from bnproof.claims import get_claim
+from bnproof.core.controls import STATEMENT_FLIP
+from bnproof.core.errors import BadInput
 from bnproof.models import meanfield as mf
 from bnproof.models.bn_backprop import popnet_init
-from bnproof.papers.wei2019.order_parameters import empirical_order
-from bnproof.testing import assert_rejected, run_check
+from bnproof.papers.wei2019.order_parameters import decide_order_parameters, empirical_order
+from bnproof.testing import run_check
 
 ORDER = "wei2019.order-parameters"
 
@@ -25,9 +28,33 @@ def test_order_parameters_verified_and_printed_conventions_refuted():
     rec = run_check(ORDER, quick=True)
     assert rec["verdict"] == "verified", rec["reason"]
     assert len(rec["measured"]["rows"]) == 36 and rec["params"]["variance"] == "variance"
-    small = {"width": 200, "seeds": 3, "outputs": 2}
-    for conv in ({"variance": "second-moment"}, {"base_case": "printed"}):
-        assert_rejected(ORDER, verdicts={"refuted"}, quick=True, params={**small, **conv})
+    # the printed conventions are the declared statement-flip controls (run by tests/test_selftest.py)
+    flips = {c.name: c.params for c in get_claim(ORDER).controls if c.kind == STATEMENT_FLIP}
+    assert {"variance": "second-moment"}.items() <= flips["second-moment-scale"].items()
+    assert {"base_case": "printed"}.items() <= flips["printed-base-case"].items()
+
+
+def _rows(ci, family):
+    return [{"net": "BN", "param": "q", "layer": 1, "measured": 1.0, "one_step_theory": 1.0, "rel_error": ci[0],
+             "rel_error_ci": list(ci), "rel_error_ci_family": list(family)}]
+
+
+P = {"variance": "variance", "base_case": "corrected", "depth": 4}
+
+
+@pytest.mark.parametrize("ci,family,verdict", [
+    ((0.0, 0.1499), (0.0, 0.3), "verified"),     # 95% CI just inside [0, tol]
+    ((0.1, 0.1501), (0.0, 0.3), "inconclusive"),  # just outside: straddles
+    ((0.16, 0.2), (0.1501, 0.25), "refuted"),     # the Bonferroni interval just above tol
+    ((0.16, 0.2), (0.1499, 0.25), "inconclusive"),  # the 95% CI above tol is not enough to refute
+])
+def test_decision_at_the_tolerance(ci, family, verdict):
+    assert decide_order_parameters(_rows(ci, family), 0.15, P, "")[0] == verdict
+
+
+def test_tolerance_that_accepts_a_factor_two_is_refused():
+    with pytest.raises(BadInput):
+        run_check(ORDER, quick=True, params={"tol": 0.5})
 
 
 @pytest.mark.parametrize("param,value", [("gamma", "0"), ("samples", "3"), ("outputs", "0")])

@@ -6,7 +6,9 @@ import math
 import pytest
 from helpers import cli
 
+from bnproof.core.errors import BadInput
 from bnproof.models import meanfield as mf
+from bnproof.papers.yang2019.bsb1_fixed_point import claimed_c_star, decide_bsb1
 from bnproof.testing import assert_rejected, run_check
 
 BSB1 = "yang2019.bsb1-fixed-point"
@@ -51,3 +53,37 @@ def test_cli_record_for_batch_size(capsys):
 @pytest.mark.slow
 def test_defaults_verified():
     assert run_check(BSB1)["verdict"] == "verified"
+
+
+def _at_b(c_ci, q_ci, c_star=0.25, q_star=0.5):
+    return {"c": ((c_ci[0] + c_ci[1]) / 2, *c_ci), "q": ((q_ci[0] + q_ci[1]) / 2, *q_ci),
+            "c_theory": c_star, "q_theory": q_star}
+
+
+Q_OK = (0.499, 0.501)
+
+
+@pytest.mark.parametrize("c_ci,q_ci,verdict", [
+    ((0.2401, 0.2599), Q_OK, "verified"),          # |c - c*| + half-width just inside 0.01
+    ((0.2399, 0.2599), Q_OK, "inconclusive"),      # just outside: the interval straddles 0.01
+    ((0.2601, 0.2701), Q_OK, "refuted"),           # the whole interval just beyond 0.01
+    ((0.2599, 0.2701), Q_OK, "inconclusive"),
+    ((0.249, 0.251), (0.4901, 0.5099), "verified"),  # q: relative 2% of 1/2 = 0.01
+    ((0.249, 0.251), (0.4899, 0.5099), "inconclusive"),
+    ((0.249, 0.251), (0.5101, 0.52), "refuted"),
+])
+def test_bsb1_interval_rule_at_the_edges(c_ci, q_ci, verdict):
+    assert decide_bsb1(_at_b(c_ci, q_ci), 0.01, 0.02) == verdict
+
+
+def test_uncoupled_c_star_is_one_over_pi_and_refuted():
+    assert claimed_c_star("uncoupled", 8) == pytest.approx(1 / math.pi)
+    assert claimed_c_star("theorem", 8) == pytest.approx(mf.bsb1_c_star(8))
+    rec = assert_rejected(BSB1, verdicts={"refuted"}, quick=True, params={"c_form": "uncoupled", "sweep": ""})
+    assert rec["expected"]["c_star"] == pytest.approx(1 / math.pi) and "mutated" in rec["reason"]
+
+
+@pytest.mark.parametrize("param,value", [("tol_c", "0.05"), ("tol_q", "0.2")])
+def test_tolerances_that_lose_the_meaning_are_refused(param, value):
+    with pytest.raises(BadInput):
+        run_check(BSB1, quick=True, params={param: value})

@@ -1,10 +1,20 @@
 """yang2019.gradient-explosion: measured rate against λ(B), other activations, the constant-φ control."""
 
+import math
+
+import numpy as np
 import pytest
 from helpers import cli
 
+from bnproof.core.errors import BadInput
 from bnproof.models import meanfield as mf
-from bnproof.papers.yang2019.gradient_explosion import theory_rate
+from bnproof.papers.yang2019.gradient_explosion import (
+    HEAVY_TAIL_MAX_B,
+    claimed_rate,
+    decide_gradient_explosion,
+    extrapolate_rate,
+    theory_rate,
+)
 from bnproof.testing import assert_rejected, run_check
 
 EXPL = "yang2019.gradient-explosion"
@@ -59,3 +69,59 @@ def test_bad_input_exits_2(param, value, capsys):
 @pytest.mark.slow
 def test_defaults_verified():
     assert run_check(EXPL)["verdict"] == "verified"
+
+
+def test_width_extrapolation_recovers_intercept_and_slope():
+    widths = [256, 512, 1024, 2048]
+    rng = np.random.default_rng(0)
+    rates = 3.084 - 2.5 / np.sqrt(widths) + 0.01 * rng.standard_normal((6, 4))
+    fit = extrapolate_rate(rates, widths)
+    assert fit["intercept_ci"][0] < 3.084 < fit["intercept_ci"][1] and fit["points"] == 24
+    assert fit["intercept"] == pytest.approx(3.084, abs=0.02) and fit["a"] == pytest.approx(2.5, rel=0.15)
+    exact = extrapolate_rate(np.tile(3.0 - 2.0 / np.sqrt(widths), (3, 1)), widths)
+    assert exact["intercept"] == pytest.approx(3.0) and exact["a"] == pytest.approx(2.0)
+
+
+def test_heavy_tail_limit_is_where_the_second_moment_of_1_over_s2_diverges():
+    # a neuron's factor ~ 1/s², s² ~ χ²_{B-1}/B: E[s^-4] < ∞ iff (B-1)/2 > 2
+    assert HEAVY_TAIL_MAX_B == 5 and all(((b - 1) / 2 > 2) == (b > HEAVY_TAIL_MAX_B) for b in range(4, 10))
+
+
+@pytest.mark.parametrize("ci,verdict", [
+    ((1.7346, 1.8418), "verified"),      # |rate - λ|/λ + half-width just inside 3% of λ(8) = 1.7882
+    ((1.7340, 1.8424), "inconclusive"),  # just outside: straddles
+    ((1.8423, 1.9), "refuted"),          # whole interval just beyond 3%
+    ((1.8410, 1.9), "inconclusive"),
+])
+def test_rate_rule_at_the_tolerance(ci, verdict):
+    at_b = {"vanished": False, "rate": sum(ci) / 2, "ci": list(ci)}
+    assert decide_gradient_explosion(at_b, mf.relu_rate(8), 0.03, "B = 8", "")[0] == verdict
+
+
+def test_rate_above_one_rule():
+    assert decide_gradient_explosion({"vanished": False, "rate": 1.01, "ci": [1.0001, 1.02]}, None, 0.03, "", "")[0] \
+        == "verified"
+    assert decide_gradient_explosion({"vanished": False, "rate": 1.0, "ci": [0.99, 1.01]}, None, 0.03, "", "")[0] \
+        == "inconclusive"
+    assert decide_gradient_explosion({"vanished": True, "rate": 0.0, "ci": [0, 0]}, 1.5, 0.03, "", "")[0] == "refuted"
+
+
+def test_mutated_readings():
+    assert claimed_rate("theorem", "relu", 4, 3.084) == 3.084
+    assert claimed_rate("limit", "relu", 4, 3.084) == pytest.approx(math.pi / (math.pi - 1))
+    assert claimed_rate("linear-bound", "relu", 4, 3.084) == pytest.approx(2.0)
+    assert claimed_rate("limit", "constant", 4, None) is None
+
+
+def test_small_batch_is_decided_on_the_width_extrapolation():
+    rec = run_check(EXPL, quick=True, params={"batch_size": 4, "sweep": "", "widths": "64,128,256"})
+    assert rec["verdict"] in ("verified", "inconclusive"), rec["reason"]
+    fit = rec["measured"]["width_extrapolation"]
+    assert fit["widths"] == [64, 128, 256] and fit["intercept_ci"][0] < fit["intercept"] < fit["intercept_ci"][1]
+    assert "N → ∞" in rec["reason"] and rec["params"]["widths"] == [64, 128, 256]
+    assert "intercept" in rec["expected"]["decided_on"]
+
+
+def test_tolerance_above_ten_percent_is_refused():
+    with pytest.raises(BadInput):
+        run_check(EXPL, quick=True, params={"tol": 0.2})
