@@ -55,12 +55,7 @@ FUZZ_EXAMPLES = int(os.environ.get("BNPROOF_FUZZ_EXAMPLES", "6"))
 
 #: Findings in the claims' own parameter checks (papers; not fixable in the CLI): the exact
 #: command and what happens.  A case whose command matches one of these is marked xfail.
-KNOWN_FINDINGS: dict[tuple[str, str, str], str] = {
-    ("cao2023.linear.uniform-margin", "per_decade", "1000000000000000000"):
-        "per_decade has no upper bound: log_checkpoints loops per_decade*log10(steps) times (hangs)",
-    ("lyu2022.exp-lr-equivalence", "steps", "1000000000000000000"):
-        "the claim's own steps param has no upper bound: 1e18 GD steps run without end",
-}
+KNOWN_FINDINGS: dict[tuple[str, str, str], str] = {}  # none open: per_decade and exp-lr steps now have bounds
 
 
 class FuzzTimeout(BaseException):

@@ -77,7 +77,7 @@ ASYMPTOTIC_GAP = 1e-2
 K_LIMIT = 2  # asymptotic exponent of the patch gap under the linearisation [derived]
 
 _MODEL_PARAMS = (
-    Param("n", 4, "samples in the generated instance (ignored with --data)", int),
+    Param("n", 4, "samples in the generated instance (ignored with --data)", int, lo=1, hi=4096),
     Param("P", 3, "patches per sample in the generated instance (ignored with --data)", int),
     Param("d", 48, "patch dimension of the generated instance (ignored with --data); nP ≤ d makes a "
                    "patch-wise uniform solution exist generically", int),

@@ -30,14 +30,15 @@ ENGINES = ("auto", "deviation", "multiprecision")
 # The BN linear model's parameters.  A claim declaring only these (the BN side of
 # cao2023.contrast) runs the multiprecision engine: only claims that add engine_params choose.
 LINEAR_PARAMS = (
-    Param("n", 8, "samples in the generated instance (ignored with --data)", int),
-    Param("d", 24, "dimension of the generated instance (ignored with --data)", int),
-    Param("w0_scale", 1.5, "‖w0‖ of the generated instance; sets the rate constant c ∝ 1/‖Pw‖²", float, lo=0, lo_open=True),
+    Param("n", 8, "samples in the generated instance (ignored with --data)", int, lo=1, hi=4096),
+    Param("d", 24, "dimension of the generated instance (ignored with --data)", int, lo=1, hi=100_000),
+    Param("w0_scale", 1.5, "‖w0‖ of the generated instance; sets the rate constant c ∝ 1/‖Pw‖²", float, lo=0,
+          lo_open=True, hi=1e3),
     Param("center", False, "mean-centre inside BN (the paper's convention is unconfirmed [recon])", bool),
     Param("arith", "flint", "arithmetic context of the main run", str, CONTEXT_NAMES),
     Param("audit_dps", 0, "digits of the precision-audit rerun (0: about twice --dps)", int, lo=0),
     Param("audit", True, "run the precision audit (a record without it cannot be verified)", bool),
-    Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1),
+    Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1, hi=1000),
     Param("enforce_assumptions", True,
           "return `inapplicable` when the theorem's assumptions fail (false: run anyway)", bool),
 )

@@ -352,8 +352,8 @@ CONTRAST = register(Claim(
     ),
     check=check_contrast,
     params=(
-        Param("n", 8, "samples in the generated instance (ignored with --data)", int),
-        Param("d", 12, "dimension of the generated instance (ignored with --data)", int),
+        Param("n", 8, "samples in the generated instance (ignored with --data)", int, lo=1, hi=4096),
+        Param("d", 12, "dimension of the generated instance (ignored with --data)", int, lo=1, hi=100_000),
         Param("w0_scale", 1.0, "‖w0‖ of the generated instance", float, lo=0, lo_open=True),
         Param("center", False, "mean-centre inside BN (the paper's convention is unconfirmed [recon])", bool),
         Param("bn_steps", 10_000, "GD steps of the BN run (also with --quick); --steps sets the no-BN horizon", int, lo=1),

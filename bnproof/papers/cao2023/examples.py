@@ -509,8 +509,8 @@ UNIFORM_BEATS_MAX = register(Claim(
               "(negative control)", str, ("uniform-beats-max", "max-beats-uniform")),
         Param("examples", "A,B", "comma-separated constructions: A, B, control (P = 1, d ≫ n: the "
               "classifiers coincide)", ListOf(str, unique_sorted=False)),
-        Param("n", 12, "training points per draw", int),
-        Param("d", 240, "patch dimension (A, B)", int),
+        Param("n", 12, "training points per draw", int, lo=1, hi=10_000),
+        Param("d", 240, "patch dimension (A, B)", int, lo=1, hi=100_000),
         Param("P", 3, "patches per point (A, B): one signal patch + P-1 noise patches", int),
         Param("sigma", 1.0, "noise standard deviation per coordinate", float),
         Param("a_mu", 3.0, "A: signal strength ‖u‖ (uniform wins iff roughly μ² < σ²d/n)", float),

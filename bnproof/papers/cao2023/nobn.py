@@ -243,8 +243,8 @@ MAX_MARGIN = register(Claim(
     ),
     check=check_max_margin,
     params=(
-        Param("n", 8, "samples in the generated instance (ignored with --data)", int),
-        Param("d", 12, "dimension of the generated instance (ignored with --data)", int),
+        Param("n", 8, "samples in the generated instance (ignored with --data)", int, lo=1, hi=4096),
+        Param("d", 12, "dimension of the generated instance (ignored with --data)", int, lo=1, hi=100_000),
         Param("w0_scale", 1.0, "‖w0‖ of the generated instance", float, lo=0, lo_open=True),
         Param("audit", True, "run the precision audits (a record without them cannot be verified)", bool),
         Param("audit_dps", 0, "digits of the python-flint audit reruns (0: 30 for a float64 main run, else 2·dps+10)",

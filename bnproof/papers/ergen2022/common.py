@@ -90,16 +90,19 @@ def spectrum_text(claim: Claim, config: RunConfig) -> str:
 
 
 def beta_param(default: float) -> Param:
-    return Param("beta", default, "weight decay β > 0", float, lo=0.0, lo_open=True)
+    return Param("beta", default, "weight decay β > 0", float, lo=0.0, lo_open=True, hi=1e6)
 
 
 def shift_param(help: str = "BN shift constant c") -> Param:  # noqa: A002  (the Param field's name)
     return Param("shift", "isometric", help, str, SHIFTS)
 
 
+COUNT_MAX = 1_000_000  # no size, seed count or step count of these checks is meaningful (or fits in memory) above this
+
+
 def count_param(name: str, default: int, help: str, lo: int = 1) -> Param:  # noqa: A002
-    """An integer parameter ≥ ``lo`` (sizes, starts, seeds, steps)."""
-    return Param(name, default, help, int, lo=lo)
+    """An integer parameter in [``lo``, COUNT_MAX] (sizes, starts, seeds, steps)."""
+    return Param(name, default, help, int, lo=lo, hi=COUNT_MAX)
 
 
 def spectrum_param(help: str) -> Param:  # noqa: A002

@@ -143,7 +143,7 @@ register(Claim(
     assumptions=("L scale-invariant", "full-batch GD, no momentum", "coupled weight decay w ← (1−ηλ)w − η∇L"),
     check=check_exp_lr,
     params=GD_PARAMS + (
-        Param("steps", 1000, "GD steps (200 with --quick)", int),
+        Param("steps", 1000, "GD steps (200 with --quick)", int, lo=1, hi=1_000_000),
         Param("model", "t3", "toy model: t1 sphere toy, t2 BN regression, t3 BN MLP", str, ("t1", "t2", "t3")),
         Param("schedule", "paper", "paper: η(1−ηλ)^(−2t−1); shifted: η(1−ηλ)^(−2t) (mutated claim, must be refuted)",
               str, ("paper", "shifted")),
