@@ -179,6 +179,24 @@ class ConvexSolution:
         return np.sum(self.D * (A @ (self.Q - self.R)), axis=1)
 
 
+def _solve_with_tolerances(prob, tols: tuple[float, ...]) -> tuple[str, float | None]:
+    """Solve with Clarabel at each tolerance in turn until optimal: (status, tolerance used)."""
+    import cvxpy as cp  # lazily, as in the solvers below: cvxpy takes 1.5-2 s to import
+
+    status, used = "solver_error", None
+    for tol in tols:
+        try:
+            with warnings.catch_warnings():  # "Solution may be inaccurate": reported through the status
+                warnings.simplefilter("ignore")
+                prob.solve(solver=cp.CLARABEL, tol_gap_abs=tol, tol_gap_rel=tol, tol_feas=tol)
+        except cp.error.SolverError:
+            continue
+        status, used = prob.status, tol
+        if status == "optimal":
+            break
+    return status, used
+
+
 def solve(A: np.ndarray, y: np.ndarray, D: np.ndarray, beta: float, tols: tuple[float, ...] = SOLVER_TOLS) -> ConvexSolution:
     """The group-lasso program with cvxpy + Clarabel, vectorised over the P patterns.
 
@@ -200,17 +218,7 @@ def solve(A: np.ndarray, y: np.ndarray, D: np.ndarray, beta: float, tols: tuple[
     pred = cp.sum(cp.multiply(D, AQ - AR), axis=1)
     obj = 0.5 * cp.sum_squares(pred - y) + beta * (cp.sum(cp.norm(Q, 2, axis=0)) + cp.sum(cp.norm(R, 2, axis=0)))
     prob = cp.Problem(cp.Minimize(obj), [cp.multiply(S, AQ) >= 0, cp.multiply(S, AR) >= 0])
-    status, used = "solver_error", None
-    for tol in tols:
-        try:
-            with warnings.catch_warnings():  # "Solution may be inaccurate": reported through the status
-                warnings.simplefilter("ignore")
-                prob.solve(solver=cp.CLARABEL, tol_gap_abs=tol, tol_gap_rel=tol, tol_feas=tol)
-        except cp.error.SolverError:
-            continue
-        status, used = prob.status, tol
-        if status == "optimal":
-            break
+    status, used = _solve_with_tolerances(prob, tols)
     elapsed = time.perf_counter() - t0
     if status != "optimal" or Q.value is None:
         return ConvexSolution(status, None, None, None, D.astype(np.int8), used, math.inf, elapsed)
@@ -426,17 +434,7 @@ def solve_network(M: np.ndarray, c: float, y: np.ndarray, D: np.ndarray, beta: f
         norms = cp.norm(cp.vstack([Wq, aq]), 2, axis=0), cp.norm(cp.vstack([Wr, ar]), 2, axis=0)
     obj = 0.5 * cp.sum_squares(pred - y) + beta * (cp.sum(norms[0]) + cp.sum(norms[1]))
     prob = cp.Problem(cp.Minimize(obj), [cp.multiply(S, Hq) >= 0, cp.multiply(S, Hr) >= 0])
-    status, used = "solver_error", None
-    for tol in tols:
-        try:
-            with warnings.catch_warnings():  # "Solution may be inaccurate": reported through the status
-                warnings.simplefilter("ignore")
-                prob.solve(solver=cp.CLARABEL, tol_gap_abs=tol, tol_gap_rel=tol, tol_feas=tol)
-        except cp.error.SolverError:
-            continue
-        status, used = prob.status, tol
-        if status == "optimal":
-            break
+    status, used = _solve_with_tolerances(prob, tols)
     elapsed = time.perf_counter() - t0
     if status != "optimal" or Wq.value is None:
         return ConvexSolution(status, None, None, None, D.astype(np.int8), used, math.inf, elapsed)
