@@ -268,7 +268,7 @@ def _setup(claim: Claim, config: RunConfig) -> LemmasSetup:
         raise BadInput(f"--param draws must be >= 100, got {draws}")
     bi.validate_sizes(2, width, 1)
     return LemmasSetup(claim.param(config, "p_reading"), claim.param(config, "alpha_reading"),
-                       claim.param(config, "constant"), min(draws, 1000) if config.quick else draws, width,
+                       claim.param(config, "constant"), claim.quick_cap(config, "draws", draws, 1000), width,
                        LEMMA_NS[:3] if config.quick else LEMMA_NS, 2 if config.quick else 5)
 
 
