@@ -16,6 +16,7 @@ from bnproof.analysis.rates import (
     fit_exponential,
     fit_inverse_log,
     fit_power,
+    integrated_rate,
     late_window,
     local_exponent,
     ratio_profile,
@@ -391,3 +392,195 @@ def test_bad_input_specific() -> None:
         local_exponent(T, -_GOOD_LG)  # increasing gap: no positive slopes
     with pytest.raises(ValueError):
         late_window(T[:2])
+
+
+# --- Decision boundaries of ratio_profile's "nondecreasing" and of integrated_rate (mutation testing) ----------
+# k = 0 makes R = -log_gap exactly, so the profile is the data itself and every comparison is exact.
+T_B = np.exp(np.linspace(0.5, 5.5, 21))
+LT_B = np.log(T_B)
+
+
+def _profile(R: np.ndarray) -> dict:
+    return ratio_profile(T_B[: R.size], -np.asarray(R, float), 0.0)
+
+
+def test_ratio_profile_constant_is_nondecreasing_at_slope_exactly_zero() -> None:
+    prof = ratio_profile(np.array([2.0, 4.0, 8.0]), -np.full(3, 2.0), 0.0)  # lstsq is exact here
+    assert prof["slope"] == 0.0 and prof["slope_stderr"] == 0.0 and prof["nondecreasing"] is True
+
+
+def test_ratio_profile_reports_first_last_and_min() -> None:
+    R = np.linspace(3.0, 5.0, 21)
+    R[7] = 1.0
+    prof = _profile(R)
+    assert (prof["first"], prof["last"], prof["min"]) == (3.0, 5.0, 1.0)
+
+
+@pytest.mark.parametrize("m, expected", [(1.5, True), (2.5, False)])
+def test_ratio_profile_slope_rule_is_slope_plus_two_stderr(m: float, expected: bool) -> None:
+    """A trend of -1.5 stderr is within noise (kept), -2.5 stderr is a decrease: the factor is 2."""
+    noise = 2.0 + 0.0005 * (-1.0) ** np.arange(21)
+    p0 = _profile(noise)
+    a = -(m * p0["slope_stderr"]) - p0["slope"]
+    prof = _profile(noise + a * (LT_B - LT_B[0]))
+    assert prof["slope"] == pytest.approx(-m * p0["slope_stderr"], rel=1e-6)
+    assert prof["last"] >= prof["first"] - 1e-3 * abs(prof["first"])  # the end-point rule holds in both
+    assert prof["nondecreasing"] is expected
+
+
+def test_ratio_profile_negative_slope_fails_even_when_the_end_returns_to_the_start() -> None:
+    R = 2.0 - 0.05 * (LT_B - LT_B[0])
+    R[-1] = R[0]
+    prof = _profile(R)
+    assert -1.0 <= prof["slope"] + 2 * prof["slope_stderr"] < 0.0  # a small, significant decrease
+    assert prof["nondecreasing"] is False
+
+
+@pytest.mark.parametrize("last, expected", [(999.0, True), (998.0, False)])
+def test_ratio_profile_end_point_rule_at_one_permille(last: float, expected: bool) -> None:
+    """R[-1] >= R[0] - 1e-3·|R[0]|, inclusive: with R[0] = 1000 the edge is exactly 999."""
+    R = np.r_[1000.0, 1000.0 + np.arange(1.0, 12.0), last]
+    prof = _profile(R)
+    assert prof["slope"] + 2 * prof["slope_stderr"] >= 0.0  # the slope rule holds in both
+    assert prof["nondecreasing"] is expected
+
+
+def test_ratio_profile_accepts_t_just_above_one() -> None:
+    t = np.array([1.5, 3.0, 10.0, 30.0])
+    assert ratio_profile(t, -np.log(t) ** 3, 3.0)["nondecreasing"] is True
+    with pytest.raises(ValueError, match="t > 1"):
+        ratio_profile(np.array([1.0, 3.0, 10.0]), -np.ones(3), 3.0)
+
+
+def test_integrated_rate_recovers_c_for_a_constant_and_a_decaying_intensity() -> None:
+    t = np.logspace(0, 3, 400)
+    for h, integral in [(np.full_like(t, 0.25), 0.25 * (t - t[0])), (1.0 / t, np.log(t / t[0]))]:
+        c = 0.7
+        lg = -c * integral - 3.0
+        assert integrated_rate(t, lg, h) == pytest.approx(c, rel=1e-4)
+
+
+def test_integrated_rate_small_positive_integral_is_fine_and_zero_is_refused() -> None:
+    t = np.array([1.0, 2.0, 4.0, 8.0])
+    assert integrated_rate(t, -0.5 * 1e-3 * (t - 1.0), np.full(4, 1e-3)) == pytest.approx(0.5, rel=0.05)
+    with pytest.raises(ValueError, match="non-positive"):
+        integrated_rate(t, -t, np.zeros(4))
+    with pytest.raises(ValueError, match="non-positive"):
+        integrated_rate(t, -t, -np.ones(4))
+
+
+@pytest.mark.parametrize("h", [np.ones(3), np.array([1.0, np.nan, 1.0, 1.0]), np.array([1.0, np.inf, 1.0, 1.0])])
+def test_integrated_rate_refuses_a_bad_intensity(h) -> None:
+    t = np.array([1.0, 2.0, 4.0, 8.0])
+    with pytest.raises(ValueError, match="intensity must be finite"):
+        integrated_rate(t, -t, h)
+
+
+# --- Validation edges and fit internals (mutation testing, second round) ------------------------------------
+def test_t_must_be_positive_and_strictly_increasing_at_the_edge() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        late_window([0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        late_window([1.0, 2.0, 2.0, 3.0])
+
+
+def test_late_window_default_fraction_is_one_half() -> None:
+    t = np.exp(np.arange(0.0, 11.0))  # log t = 0..10: the top half is log t >= 5
+    assert late_window(t).tolist() == [False] * 5 + [True] * 6
+
+
+def test_a_constant_regressor_is_refused() -> None:
+    t = np.array([1e300, np.nextafter(1e300, np.inf), np.nextafter(np.nextafter(1e300, np.inf), np.inf)])
+    assert np.ptp(np.log(t)) == 0.0  # three distinct t, one log t
+    with pytest.raises(ValueError, match="constant"):
+        fit_power(t, np.array([-1.0, -2.0, -3.0]))
+
+
+def test_standard_errors_match_scipy_linregress() -> None:
+    from scipy.stats import linregress
+
+    rng = np.random.default_rng(3)
+    t = np.logspace(2, 6, 12)
+    L = np.log(t)
+    lg = -0.8 * L**2.5 * np.exp(0.05 * rng.standard_normal(t.size))
+    fit = fit_exp_polylog(t, lg)
+    ref = linregress(np.log(L), np.log(-lg))
+    assert fit.stderr["k"] == pytest.approx(ref.stderr, rel=1e-9)
+    assert fit.stderr["c"] == pytest.approx(fit.params["c"] * ref.intercept_stderr, rel=1e-9)  # delta method
+
+
+def test_aic_of_an_exact_fit_uses_the_round_off_floor() -> None:
+    t = np.logspace(2, 4, 10)
+    lg = -(3.0 * np.log(t) + 50.0)  # exact power fit, |log_gap| up to ~77.6
+    fit = fit_power(t, lg)
+    n, scale = 10, float(np.max(np.abs(lg)))
+    assert fit.rss < n * (1e-10 * scale) ** 2
+    assert fit.aic == pytest.approx(n * np.log((1e-10 * scale) ** 2) + 4, rel=1e-12)
+    small = fit_power(t, lg / 1e3)  # scale < 1: the floor is 1e-10 itself
+    assert small.aic == pytest.approx(n * np.log(1e-20) + 4, rel=1e-12)
+
+
+def test_exp_polylog_mask_edges() -> None:
+    """Kept: log_gap < 0 and log(shift*t) > 1, both strict; what is dropped shows in n_points."""
+    t = np.array([np.e, 2.8, 3.0, 10.0, 30.0, 100.0, 300.0])
+    lg = np.array([-1.0, -1.0, -0.5, -2.0, 0.0, -5.0, -9.0])
+    assert np.log(t[0]) == 1.0
+    fit = fit_exp_polylog(t, lg)
+    assert fit.n_points == 5 and np.isfinite(fit.params["k"])  # t=e and log_gap=0 dropped; 2.8 and -0.5 kept
+    with pytest.raises(ValueError, match="exp-polylog fit needs"):
+        fit_exp_polylog(t, np.array([-1.0, -1.0, -0.5, 0.5, 0.0, 1.0, 2.0]))  # only 2 usable points
+
+
+def test_exactly_three_usable_points_are_enough() -> None:
+    t = np.array([0.5, 1.0, 1.5, 4.0, 10.0, 30.0])
+    lg = -np.log(t + 2.0) ** 2
+    assert fit_exp_polylog(t, lg).n_points == 3  # t > e: 4, 10, 30
+    assert fit_inverse_log(t, lg).n_points == 4  # t > 1: 1.5, 4, 10, 30
+    assert fit_inverse_log(t[:5], lg[:5]).n_points == 3
+    with pytest.raises(ValueError, match="inverse-log fit needs"):
+        fit_inverse_log(t[:4], lg[:4])
+    with pytest.raises(ValueError, match="exp-polylog fit needs"):
+        fit_exp_polylog(t[:5], lg[:5])
+
+
+def test_fit_all_needs_t_above_one_even_when_the_shift_allows_smaller_t() -> None:
+    t = np.array([0.5, 1.0, 1.5, 4.0, 10.0])
+    lg = -np.log(10.0 * t) ** 2
+    fits = fit_all(t, lg, shift=10.0)  # log(10 t) > 1 for all five; t > 1 for three
+    assert {f.n_points for f in fits} == {3}
+    with pytest.raises(ValueError, match="fit_all needs"):
+        fit_all(t[:4], lg[:4], shift=10.0)
+
+
+def test_fit_formula_names_the_shift() -> None:
+    t = np.logspace(2, 5, 10)
+    lg = -0.5 * np.log(t) ** 3
+    assert "log(t)^k" in fit_exp_polylog(t, lg).formula
+    assert "log(2.0*t)^k" in fit_exp_polylog(t, -0.5 * np.log(2.0 * t) ** 3, shift=2.0).formula
+
+
+def test_local_exponent_keeps_slow_slopes_and_small_positive_log_t() -> None:
+    """sigma in (0, 1) and L_mid in (0, 1) are usable; L_mid < 0 is skipped; exactly 3 slopes suffice."""
+    t = np.array([0.3, 0.5, 2.0, 3.0, 4.0, 5.0])  # L_mid = -0.95, 0 (exactly: log 0.5 = -log 2), 0.90, 1.24, 1.50
+    lt = np.log(t)
+    assert 0.5 * (lt[1] + lt[2]) == 0.0
+    lg = -0.1 * lt**2 - 0.3 * lt  # sigma = 0.1 (L_j + L_j+1) + 0.3 > 0 at every midpoint
+    out = local_exponent(t, lg)
+    assert out["n_points"] == 3  # L_mid = -0.95 and L_mid = 0 skipped (log L undefined), 0.90 < 1 kept
+    with pytest.raises(ValueError, match="local_exponent needs"):
+        local_exponent(t[:-1], lg[:-1])
+
+
+def test_late_window_includes_a_point_exactly_at_the_threshold() -> None:
+    """(l_max - l) <= frac·span·(1 + 1e-12), inclusive: choose frac so the threshold lands exactly on a point."""
+    t = np.exp(np.linspace(0.0, 3.0, 7))
+    lt = np.log(t)
+    span = float(lt.max() - lt.min())
+    x = float(lt.max() - lt[3])
+    f = x / (span * (1.0 + 1e-12))
+    for _ in range(8):  # a few ulps around the estimate: find the frac whose threshold is exactly x
+        if f * span * (1.0 + 1e-12) == x:
+            break
+        f = np.nextafter(f, np.inf if f * span * (1.0 + 1e-12) < x else -np.inf)
+    assert f * span * (1.0 + 1e-12) == x
+    assert late_window(t, float(f)).tolist() == [False, False, False, True, True, True, True]

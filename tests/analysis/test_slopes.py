@@ -53,3 +53,34 @@ def test_time_scale_recovers_the_speed_and_stays_in_its_bounds():
     assert c == pytest.approx(0.7, abs=1e-6) and rms < 1e-6
     c_capped, _ = time_scale(t, np.exp(-5.0 * t), lambda s: np.exp(-s), c_max=3.0)
     assert c_capped == pytest.approx(3.0, abs=1e-5)  # the bound holds: the search never leaves [0, c_max]
+
+
+def test_slope_centres_y_so_a_large_offset_costs_no_precision():
+    """y = 1e10 + 1e-3·x: centring y first keeps the slope exact to the stored data (mutation boundary)."""
+    from fractions import Fraction
+
+    y = 1e10 + 1e-3 * X
+    xs, ys = [Fraction(v) for v in X], [Fraction(v) for v in y]
+    xm, ym = sum(xs) / len(xs), sum(ys) / len(ys)
+    exact = sum((a - xm) * (b - ym) for a, b in zip(xs, ys)) / sum((a - xm) ** 2 for a in xs)
+    assert slope(X, y) == pytest.approx(float(exact), rel=1e-9)
+
+
+def test_time_scale_lower_bound_is_zero():
+    """A curve that best fits a negative speed is clipped at c = 0: the search never goes below the bound."""
+    t = np.linspace(0.0, 5.0, 40)
+    c, _ = time_scale(t, np.exp(0.5 * t), lambda s: np.exp(-s), c_max=3.0)
+    assert 0.0 <= c <= 1e-5
+
+
+def test_time_scale_default_tolerance_stops_the_search_early():
+    """The default xatol = 1e-7 ends the bounded search in a few dozen curve evaluations, not at maxiter."""
+    t = np.linspace(0.0, 5.0, 40)
+    calls = []
+
+    def curve(s):
+        calls.append(1)
+        return np.exp(-s)
+
+    c, _ = time_scale(t, np.exp(-0.7 * t), curve, c_max=3.0)
+    assert c == pytest.approx(0.7, abs=1e-6) and len(calls) < 100

@@ -76,3 +76,9 @@ def test_combine_precedence_over_every_pair():
     rank = {REFUTED: 0, INAPPLICABLE: 1, INCONCLUSIVE: 2, VERIFIED: 3}  # refuted wins; verified only if all are
     for a, b in itertools.product(VERDICTS, repeat=2):
         assert combine([a, b]) == min((a, b), key=rank.get), (a, b)
+
+
+@pytest.mark.parametrize("low, high", [(math.nan, 0.5), (math.nan, BELOW), (3.0, math.nan), (ABOVE, math.nan)])
+def test_one_nan_end_is_inconclusive_even_when_the_other_end_is_outside_the_band(low, high):
+    """One NaN end alone decides: the finite end outside the band must not refute (mutation boundary)."""
+    assert interval_verdict(low, high, BAND) == INCONCLUSIVE
