@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bnproof.analysis.slopes import log_slope, loglog_slope, slope, time_scale
+from bnproof.analysis.slopes import log_slope, loglog_slope, slope, time_scale, time_scale_with_lag
 
 X = np.arange(1.0, 9.0)
 
@@ -84,3 +84,11 @@ def test_time_scale_default_tolerance_stops_the_search_early():
 
     c, _ = time_scale(t, np.exp(-0.7 * t), curve, c_max=3.0)
     assert c == pytest.approx(0.7, abs=1e-6) and len(calls) < 100
+
+
+def test_time_scale_with_lag_recovers_speed_and_lag():
+    t = np.linspace(0.0, 5.0, 60)
+    c, lag, rms = time_scale_with_lag(t, np.exp(-(0.7 * t + 0.05)), lambda s: np.exp(-s), c_max=3.0, lag_max=0.1)
+    assert c == pytest.approx(0.7, abs=1e-6) and lag == pytest.approx(0.05, abs=1e-6) and rms < 1e-8
+    _, capped, _ = time_scale_with_lag(t, np.exp(-(0.7 * t + 0.5)), lambda s: np.exp(-s), c_max=3.0, lag_max=0.1)
+    assert capped == pytest.approx(0.1)  # the lag stays within its bound

@@ -35,7 +35,6 @@ from bnproof.core.records import (
     INAPPLICABLE,
     INCONCLUSIVE,
     REFUTED,
-    VERIFIED,
     Outcome,
     TimeSeries,
 )
@@ -58,6 +57,7 @@ from bnproof.papers.cao2023.audited_run import (
 )
 from bnproof.papers.cao2023.cnn_model import CNNRun, cnn_run
 from bnproof.papers.cao2023.common import CITATION, MIN_DIGITS, ci95, engine_params
+from bnproof.papers.cao2023.convergence import decide_convergence
 from bnproof.papers.cao2023.local_rate import (
     MIN_DECADES,
     MIN_POINTS,
@@ -258,34 +258,12 @@ def measure_patchwise(res: CNNRun, sol: Solution) -> Patchwise:
 
 
 def decide_patchwise(m: Patchwise, gap_tol: float, target: float = 1.0) -> tuple[str, str]:
-    """Audit first; the no-solution certificate refutes; a converged monotone patch gap verifies; a
-    stalled one refutes; a gap still falling is inconclusive ("run longer", with the predicted rate).
-
-    With a claimed common patch margin ``target`` ≠ 1 (a mutated claim): refuted when the patch margins
-    converged to 1 and max |m_ip - target| ≥ |1 - target| - gap exceeds ``gap_tol``; else inconclusive."""
-    digits = m.digits
-    if digits is None or digits < MIN_DIGITS:
-        return INCONCLUSIVE, (f"precision audit shows {digits:.1f} agreeing digits of the gap "
-                              f"(< {MIN_DIGITS}); raise --dps" if digits is not None else "precision audit disabled")
-    if m.refuted:
-        return m.refuted
-    converged = m.final_log10 <= math.log10(gap_tol) and m.monotone
-    if target != 1.0:
-        off = abs(1 - target) - m.gap
-        if converged and off > gap_tol:
-            return REFUTED, (f"the patch margins converge to 1, not to {target:g}: patch gap to 1 is {m.gap:.3e} "
-                             f"at t = {m.t_end}, so max |m_ip - {target:g}| ≥ {off:.4g} > {gap_tol:g}")
-        return INCONCLUSIVE, (f"the patch margins have not converged yet (gap to 1 is {m.gap:.3e} > {gap_tol:g}); "
-                              f"the claimed common margin {target:g} cannot be judged; run longer")
-    if converged:
-        return VERIFIED, (f"patch gap fell to {m.gap:.3e} after {m.t_end} steps and decreased monotonically "
-                          f"over the late window (sample gap {m.sample_gap:.3e}); audit: {digits:.1f} digits agree")
-    if m.stalled:
-        return REFUTED, (f"patch gap does not decrease over the last decade of t: {m.decade_start_gap:.3e} → "
-                         f"{m.gap:.3e}, although a patch-wise uniform solution exists")
+    """:func:`~bnproof.papers.cao2023.convergence.decide_convergence` for the patch margins, with the
+    no-solution certificate of :func:`measure_patchwise` and the predicted late rate as the hint."""
     hint = "" if m.c_inf is None else f"; predicted late rate exp(-{m.c_inf:.3g}·log²(η(cP)²t)) [derived]"
-    return INCONCLUSIVE, (f"patch gap still {m.gap:.3e} > {gap_tol:g} but decreasing "
-                          f"(monotone late: {m.monotone}); run longer{hint}")
+    return decide_convergence(m, gap_tol, target, gap="patch gap", margins="patch margins",
+                              solution="patch-wise uniform", certificate=m.refuted,
+                              detail=f" (sample gap {m.sample_gap:.3e})", hint=hint)
 
 
 def check_patchwise(claim: Claim, config: RunConfig) -> Outcome:

@@ -26,7 +26,6 @@ from bnproof.core.records import (
     INAPPLICABLE,
     INCONCLUSIVE,
     REFUTED,
-    VERIFIED,
     Outcome,
     TimeSeries,
 )
@@ -55,6 +54,7 @@ from bnproof.papers.cao2023.common import (
     ci95,
     engine_params,
 )
+from bnproof.papers.cao2023.convergence import decide_convergence
 from bnproof.papers.cao2023.linear_model import BNLinearRun, linear_run
 from bnproof.papers.cao2023.local_rate import (
     MIN_DECADES,
@@ -164,36 +164,14 @@ def measure_uniform_margin(res: BNLinearRun) -> UniformMargin:
 
 
 def decide_uniform_margin(m: UniformMargin, gap_tol: float, target: float = 1.0) -> tuple[str, str]:
-    """Audit first; then a certificate refutes; a converged monotone gap verifies; a stalled gap
-    refutes; anything else (slow but falling: the theorem is asymptotic) is inconclusive.
-
-    With a claimed common margin ``target`` ≠ 1 (a mutated claim: BN fixes the margins' mean square
-    at 1): refuted when the margins converged to 1 and max_i |m_i - target| ≥ |1 - target| - gap
-    exceeds ``gap_tol``; inconclusive before convergence."""
-    digits = m.digits
-    if digits is None or digits < MIN_DIGITS:
-        return INCONCLUSIVE, (f"precision exhausted: the precision audit shows {digits:.1f} agreeing digits of "
-                              f"the gap (< {MIN_DIGITS}); raise --dps" if digits is not None
-                              else "precision audit disabled")
-    if m.bound > BOUND_CERTIFIES:
-        # a certificate, not a trend: no w whatever has a gap below the bound
-        return REFUTED, (f"the margins cannot become uniform: every w has gap ≥ dist(y, range X)/√n = "
-                         f"{m.bound:.3e} (measured gap {m.gap:.3e} at t = {m.t_end})")
-    converged = m.final_log10 <= math.log10(gap_tol) and m.monotone
-    if target != 1.0:
-        off = abs(1 - target) - m.gap
-        if converged and off > gap_tol:
-            return REFUTED, (f"the normalised margins converge to 1, not to {target:g}: gap to 1 is {m.gap:.3e} at "
-                             f"t = {m.t_end}, so max_i |m_i - {target:g}| ≥ {off:.4g} > {gap_tol:g}")
-        return INCONCLUSIVE, (f"the margins have not converged yet (gap to 1 is {m.gap:.3e} > {gap_tol:g}); "
-                              f"the claimed common margin {target:g} cannot be judged; run longer")
-    if converged:
-        return VERIFIED, (f"gap fell to {m.gap:.3e} after {m.t_end} steps and "
-                          f"decreased monotonically over the late window; audit: {digits:.1f} digits agree")
-    if m.stalled:
-        return REFUTED, (f"gap does not decrease over the last decade of t ({m.decade_start_gap:.3e} → "
-                         f"{m.gap:.3e}) although a uniform-margin solution exists")
-    return INCONCLUSIVE, f"gap still {m.gap:.3e} > {gap_tol:g} (monotone late: {m.monotone}); run longer"
+    """:func:`~bnproof.papers.cao2023.convergence.decide_convergence` with the certificate
+    gap ≥ dist(y, range X)/√n: above :data:`BOUND_CERTIFIES` no w whatever reaches a uniform margin."""
+    certificate = None
+    if m.bound > BOUND_CERTIFIES:  # a certificate, not a trend
+        certificate = REFUTED, (f"the margins cannot become uniform: every w has gap ≥ dist(y, range X)/√n = "
+                                f"{m.bound:.3e} (measured gap {m.gap:.3e} at t = {m.t_end})")
+    return decide_convergence(m, gap_tol, target, gap="gap", margins="margins", solution="uniform-margin",
+                              certificate=certificate)
 
 
 def check_uniform_margin(claim: Claim, config: RunConfig) -> Outcome:

@@ -24,9 +24,8 @@ from typing import Callable
 
 import numpy as np
 from scipy.integrate import solve_ivp
-from scipy.optimize import least_squares
 
-from bnproof.analysis.slopes import time_scale
+from bnproof.analysis.slopes import time_scale, time_scale_with_lag
 from bnproof.claims import Claim, register
 from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
@@ -127,9 +126,7 @@ def speed_multiplier(u: np.ndarray, phi: np.ndarray, flow: Callable) -> tuple[fl
     its EoS level over ≈ 0.1-0.3 units of τ, a fixed delay of ≈ 0.013): without it a one-parameter
     fit of k is biased by ≈ 0.02/τ_end (0.97 at τ_end = 0.6).
     """
-    fit = least_squares(lambda x: flow(x[0] * u + x[1]) - phi, [1.0, 0.0], bounds=([0.0, -LAG_MAX], [3.0, LAG_MAX]),
-                        xtol=1e-12, ftol=1e-14)
-    return float(fit.x[0]), float(fit.x[1]), math.sqrt(float(np.mean(fit.fun ** 2)))
+    return time_scale_with_lag(u, phi, flow, c_max=3.0, lag_max=LAG_MAX)
 
 
 def start_radius(s: GDSettings, phi0: float, alpha: float = ALPHA) -> float:
