@@ -144,7 +144,7 @@ def test_no_issue_numbers_in_the_source():
 WHOLE_PACKAGE_TESTS = {
     "tests/test_api.py": "bnproof/__init__.py: the public API",
     "tests/test_layout.py": "the whole tree",
-    "tests/test_fuzz.py": "bnproof/cli.py under hostile input (a fuzz of the command line)",
+    "tests/test_fuzz.py": "bnproof/cli/ under hostile input (a fuzz of the command line)",
     "tests/strategies/test_hypothesis_profiles.py": "bnproof/_hypothesis_profiles.py, the strategies' settings",
 }
 

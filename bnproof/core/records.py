@@ -8,108 +8,27 @@ from __future__ import annotations
 
 import math
 import platform
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-__all__ = ["SCHEMA", "VERDICTS", "VERIFIED", "REFUTED", "INCONCLUSIVE", "INAPPLICABLE", "Outcome",
-           "Curve", "HLine", "Panel", "TimeSeries", "panels", "make_record", "exit_status", "environment", "jsonable"]
+__all__ = [
+    "INAPPLICABLE",
+    "INCONCLUSIVE",
+    "REFUTED",
+    "SCHEMA",
+    "VERDICTS",
+    "VERIFIED",
+    "Outcome",
+    "environment",
+    "exit_status",
+    "jsonable",
+    "make_record",
+]
 
 SCHEMA = "bnproof.check/1"
 VERIFIED, REFUTED, INCONCLUSIVE, INAPPLICABLE = "verified", "refuted", "inconclusive", "inapplicable"
 VERDICTS = (VERIFIED, REFUTED, INCONCLUSIVE, INAPPLICABLE)
-
-
-# --- figure data ------------------------------------------------------------------------------
-# A record's ``series`` is what its figure draws: either panels (any x axis) or a time series
-# (log-spaced checkpoints of a run).  Checks build them with these types; ``to_dict`` gives the
-# JSON form that docs/records.md documents and the report reads.
-
-
-@dataclass(frozen=True)
-class Curve:
-    """One line of a panel: ``y`` over the panel's x (or its own ``x``); ``style`` a matplotlib format."""
-
-    label: str
-    y: Sequence[Any]
-    x: Sequence[Any] | None = None
-    style: str | None = None
-
-    def to_dict(self) -> dict:
-        d: dict[str, Any] = {"label": self.label, "y": list(self.y)}
-        if self.x is not None:
-            d["x"] = list(self.x)
-        if self.style is not None:
-            d["style"] = self.style
-        return d
-
-
-@dataclass(frozen=True)
-class HLine:
-    """A horizontal reference line (a predicted value, a bound)."""
-
-    y: float
-    label: str
-
-    def to_dict(self) -> dict:
-        return {"y": self.y, "label": self.label}
-
-
-@dataclass(frozen=True)
-class Panel:
-    """One axes of a figure whose x axis is not time (depth, width, batch size, a sweep)."""
-
-    title: str
-    xlabel: str
-    ylabel: str
-    x: Sequence[Any]
-    curves: Sequence[Curve]
-    xscale: str | None = "linear"  # "linear" | "log"; None: not written (the report reads it as linear)
-    yscale: str | None = "linear"
-    hlines: Sequence[HLine] = ()
-
-    def to_dict(self) -> dict:
-        d: dict[str, Any] = {"title": self.title, "xlabel": self.xlabel, "ylabel": self.ylabel}
-        d.update({k: v for k, v in (("xscale", self.xscale), ("yscale", self.yscale)) if v is not None})
-        d.update({"x": list(self.x), "curves": [c.to_dict() for c in self.curves]})
-        if self.hlines:
-            d["hlines"] = [h.to_dict() for h in self.hlines]
-        return d
-
-
-def panels(*items: Panel) -> dict:
-    """The ``series`` of a panel figure."""
-    return {"panels": [p.to_dict() for p in items]}
-
-
-@dataclass(frozen=True)
-class TimeSeries:
-    """Observables of a run at checkpoints ``t``: exact decimal strings and/or log10 floats.
-
-    ``y`` names the column(s) drawn (one name, or several with ``labels``); the figure plots
-    log10 y against ``xscale`` t.
-    """
-
-    t: Sequence[int]
-    log10: Mapping[str, Sequence[Any]]
-    columns: Mapping[str, Sequence[str]] | None  # None: log10 values only
-    y: str | Sequence[str]
-    title: str
-    labels: Mapping[str, str] | None = None
-    xscale: str = "log"
-    rate: bool | None = None  # draw the -ln y/ln²t panel (None: the report decides from the axes, docs/records.md)
-
-    def to_dict(self) -> dict:
-        plot: dict[str, Any] = {"x": "t", "y": self.y if isinstance(self.y, str) else list(self.y)}
-        if self.labels is not None:
-            plot["labels"] = dict(self.labels)
-        plot.update({"xscale": self.xscale, "yscale": "log10", "title": self.title})
-        if self.rate is not None:
-            plot["rate"] = self.rate
-        out: dict[str, Any] = {"t": list(self.t), "log10": {k: list(v) for k, v in self.log10.items()}}
-        if self.columns is not None:
-            out["columns"] = {k: list(v) for k, v in self.columns.items()}
-        out["plot"] = plot
-        return out
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from bnproof.core.records import Curve, HLine, Panel
+from bnproof.core.series import Curve, HLine, Panel
 
 __all__ = [
     "LogCurve",

@@ -24,7 +24,7 @@ from pathlib import Path
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from bnproof.core.records import Panel
+from bnproof.core.series import Panel
 from bnproof.report.figure_data import LogCurve, TimePlot, figure_panels, time_plot
 from bnproof.report.load import PathLike
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bnproof import report
-from bnproof.core.records import Curve, HLine, Panel, TimeSeries, panels
+from bnproof.core.series import Curve, HLine, Panel, TimeSeries, panels
 from bnproof.report.figure_data import (
     figure_names,
     figure_panels,

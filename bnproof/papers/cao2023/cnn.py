@@ -31,13 +31,8 @@ from bnproof.core.data import Dataset
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.precision import CONTEXT_NAMES
-from bnproof.core.records import (
-    INAPPLICABLE,
-    INCONCLUSIVE,
-    REFUTED,
-    Outcome,
-    TimeSeries,
-)
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, Outcome
+from bnproof.core.series import TimeSeries
 from bnproof.engines.runner import Trajectory
 from bnproof.models.bn_linear import (
     asymptotic_rate,

@@ -23,7 +23,8 @@ from bnproof.core.data import Dataset, gaussian_instance
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.precision import CONTEXT_NAMES
-from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome, TimeSeries
+from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.core.series import TimeSeries
 from bnproof.core.verdicts import combine
 from bnproof.engines.runner import Trajectory
 from bnproof.papers.cao2023.audited_run import (

@@ -87,7 +87,8 @@ from bnproof.claims import Claim, register
 from bnproof.core.controls import ASSUMPTION_DROPPED, STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
 from bnproof.core.params import ListOf, Param, RunConfig
-from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Curve, HLine, Outcome, Panel, panels
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.core.series import Curve, HLine, Panel, panels
 from bnproof.core.verdicts import combine
 from bnproof.papers.cao2023.common import CITATION
 from bnproof.solvers.svm import max_margin

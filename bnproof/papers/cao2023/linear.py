@@ -22,13 +22,8 @@ from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, C
 from bnproof.core.data import Dataset, gaussian_instance
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
-from bnproof.core.records import (
-    INAPPLICABLE,
-    INCONCLUSIVE,
-    REFUTED,
-    Outcome,
-    TimeSeries,
-)
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, Outcome
+from bnproof.core.series import TimeSeries
 from bnproof.engines import deviation as dev
 from bnproof.engines import flow as fl
 from bnproof.models.bn_linear import (

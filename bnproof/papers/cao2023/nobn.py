@@ -19,7 +19,8 @@ from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.precision import CONTEXT_NAMES
-from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome, TimeSeries
+from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.core.series import TimeSeries
 from bnproof.engines.runner import Trajectory
 from bnproof.papers.cao2023.common import (
     CITATION,

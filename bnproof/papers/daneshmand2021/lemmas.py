@@ -17,15 +17,8 @@ from bnproof.claims import Claim, register
 from bnproof.core.controls import STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
-from bnproof.core.records import (
-    REFUTED,
-    VERIFIED,
-    Curve,
-    Outcome,
-    Panel,
-    jsonable,
-    panels,
-)
+from bnproof.core.records import REFUTED, VERIFIED, Outcome, jsonable
+from bnproof.core.series import Curve, Panel, panels
 from bnproof.models import bn_init as bi
 from bnproof.papers.daneshmand2021.common import (
     ALPHA_READINGS,

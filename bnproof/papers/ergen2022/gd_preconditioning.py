@@ -19,16 +19,8 @@ from bnproof.claims import Claim, register
 from bnproof.core.blas import single_threaded_blas
 from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
-from bnproof.core.records import (
-    INAPPLICABLE,
-    INCONCLUSIVE,
-    REFUTED,
-    VERIFIED,
-    Curve,
-    Outcome,
-    Panel,
-    panels,
-)
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.core.series import Curve, Panel, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL, interval_verdict
 from bnproof.models import ergen_net as net
 from bnproof.papers.ergen2022.common import (

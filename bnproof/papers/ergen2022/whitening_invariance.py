@@ -24,17 +24,8 @@ from bnproof.core.controls import ASSUMPTION_DROPPED, STATEMENT_FLIP, Control
 from bnproof.core.data import Dataset
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
-from bnproof.core.records import (
-    INAPPLICABLE,
-    INCONCLUSIVE,
-    REFUTED,
-    VERIFIED,
-    Curve,
-    HLine,
-    Outcome,
-    Panel,
-    panels,
-)
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.core.series import Curve, HLine, Panel, panels
 from bnproof.models import ergen_net as net
 from bnproof.papers.ergen2022.common import (
     CITATION,

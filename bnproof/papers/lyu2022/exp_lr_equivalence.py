@@ -11,7 +11,8 @@ import numpy as np
 from bnproof.claims import Claim, register
 from bnproof.core.controls import ASSUMPTION_DROPPED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
-from bnproof.core.records import REFUTED, VERIFIED, Curve, HLine, Outcome, Panel, panels
+from bnproof.core.records import REFUTED, VERIFIED, Outcome
+from bnproof.core.series import Curve, HLine, Panel, panels
 from bnproof.models.scale_invariant import gd
 from bnproof.papers.lyu2022.common import (
     CITATION,

@@ -15,16 +15,8 @@ from bnproof.analysis.stats import mean_halfwidth
 from bnproof.claims import Claim, register
 from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
-from bnproof.core.records import (
-    INCONCLUSIVE,
-    REFUTED,
-    VERIFIED,
-    Curve,
-    HLine,
-    Outcome,
-    Panel,
-    panels,
-)
+from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.core.series import Curve, HLine, Panel, panels
 from bnproof.core.verdicts import combine, interval_verdict
 from bnproof.models import bn_init as bi
 from bnproof.papers.nachum2024.common import CITATION, components, narrow_width, sizes

@@ -17,16 +17,8 @@ from bnproof.claims import Claim, register
 from bnproof.core.blas import single_threaded_blas
 from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
-from bnproof.core.records import (
-    INCONCLUSIVE,
-    REFUTED,
-    VERIFIED,
-    Curve,
-    HLine,
-    Outcome,
-    Panel,
-    panels,
-)
+from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.core.series import Curve, HLine, Panel, panels
 from bnproof.models import bn_init as bi
 from bnproof.papers.nachum2024.common import CITATION, components, narrow_width, sizes
 from bnproof.symbolic import bn_init as sb

@@ -20,16 +20,8 @@ from bnproof.claims import Claim, register
 from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
 from bnproof.core.params import ListOf, Param, RunConfig
-from bnproof.core.records import (
-    INAPPLICABLE,
-    INCONCLUSIVE,
-    REFUTED,
-    VERIFIED,
-    Curve,
-    Outcome,
-    Panel,
-    panels,
-)
+from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.core.series import Curve, Panel, panels
 from bnproof.core.verdicts import combine, interval_verdict
 from bnproof.models import bn_init as bi
 from bnproof.papers.nachum2024.common import CITATION, components, narrow_width, sizes

@@ -16,7 +16,8 @@ from bnproof.analysis.stats import mean_ci
 from bnproof.claims import Claim, register
 from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
-from bnproof.core.records import REFUTED, VERIFIED, Curve, HLine, Outcome, Panel, panels
+from bnproof.core.records import REFUTED, VERIFIED, Outcome
+from bnproof.core.series import Curve, HLine, Panel, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL, interval_verdict
 from bnproof.models import meanfield as mf
 from bnproof.models.bn_backprop import fim_top_eigenvalue, ntk_gram

@@ -17,16 +17,8 @@ from bnproof.analysis.stats import mean_ci
 from bnproof.claims import Claim, register
 from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import ListOf, Param, RunConfig
-from bnproof.core.records import (
-    INCONCLUSIVE,
-    REFUTED,
-    VERIFIED,
-    Curve,
-    HLine,
-    Outcome,
-    Panel,
-    panels,
-)
+from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.core.series import Curve, HLine, Panel, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL
 from bnproof.models import meanfield as mf
 from bnproof.models.bn_backprop import (

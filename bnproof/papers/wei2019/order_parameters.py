@@ -15,15 +15,8 @@ from bnproof.analysis.stats import mean_ci
 from bnproof.claims import Claim, register
 from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
-from bnproof.core.records import (
-    INCONCLUSIVE,
-    REFUTED,
-    VERIFIED,
-    Curve,
-    Outcome,
-    Panel,
-    panels,
-)
+from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.core.series import Curve, Panel, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL, combine, interval_verdict
 from bnproof.models import meanfield as mf
 from bnproof.models.bn_backprop import PopNet, popnet_deltas, popnet_forward

@@ -13,16 +13,8 @@ from bnproof.claims import Claim, register
 from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
 from bnproof.core.params import ListOf, Param, RunConfig
-from bnproof.core.records import (
-    INCONCLUSIVE,
-    REFUTED,
-    VERIFIED,
-    Curve,
-    HLine,
-    Outcome,
-    Panel,
-    panels,
-)
+from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
+from bnproof.core.series import Curve, HLine, Panel, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL, combine, interval_verdict
 from bnproof.models import meanfield as mf
 from bnproof.models.bn_backprop import BatchBNRun, batch_bn_gradients

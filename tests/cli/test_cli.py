@@ -161,7 +161,10 @@ def test_hostile_numeric_options_are_one_line_errors(option, value, capsys):
 
 
 def test_limits_are_named_and_edges_pass(capsys):
-    from bnproof.cli import MAX_DPS, MAX_STEPS, _check_dps, _parse_eta, _parse_steps
+    from bnproof.cli.options import MAX_DPS, MAX_STEPS
+    from bnproof.cli.options import check_dps as _check_dps
+    from bnproof.cli.options import parse_eta as _parse_eta
+    from bnproof.cli.options import parse_steps as _parse_steps
 
     assert _parse_steps("1e10") == MAX_STEPS and _parse_steps("1") == 1
     assert _check_dps(MAX_DPS) == MAX_DPS and _check_dps(1) == 1
@@ -208,7 +211,7 @@ def test_terabyte_header_is_a_one_line_error_naming_the_limit(tmp_path, capsys):
 
 
 def test_out_naming_a_file_fails_before_any_work(tmp_path, capsys, monkeypatch):
-    import bnproof.cli as cli_mod
+    import bnproof.cli.check as cli_mod
 
     ran = []
     monkeypatch.setattr(cli_mod, "run_claim", lambda *a, **k: ran.append(a))
@@ -231,14 +234,14 @@ def test_unwritable_out_fails_before_any_work(tmp_path, capsys):
 
 
 def test_out_dir_probe_leaves_nothing(tmp_path, capsys):
-    from bnproof.cli import _check_out_dir
+    from bnproof.cli.files import check_out_dir as _check_out_dir
 
     _check_out_dir(tmp_path / "new" / "dir")
     assert list((tmp_path / "new" / "dir").iterdir()) == []
 
 
 def test_interrupt_during_a_run_exits_130_with_one_line(tmp_path, capsys, monkeypatch):
-    import bnproof.cli as cli_mod
+    import bnproof.cli.check as cli_mod
 
     def interrupted(*a, **k):
         raise KeyboardInterrupt
@@ -251,13 +254,13 @@ def test_interrupt_during_a_run_exits_130_with_one_line(tmp_path, capsys, monkey
 def test_interrupt_during_a_write_leaves_no_temporary_file(tmp_path, monkeypatch):
     import os
 
-    import bnproof.cli as cli_mod
+    import bnproof.cli.files as cli_mod
 
     def broken_replace(src, dst):
         raise KeyboardInterrupt
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(KeyboardInterrupt):
-        cli_mod._write_atomic(tmp_path / "r.json", "{}")
+        cli_mod.write_atomic(tmp_path / "r.json", "{}")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -326,9 +329,9 @@ def test_a_signal_during_a_record_write_waits_for_the_write(tmp_path):
     import os
     import signal
 
-    import bnproof.cli as cli_mod
+    import bnproof.cli.interrupts as cli_mod
 
-    with cli_mod._interrupts_handled(), pytest.raises(cli_mod.Interrupted), cli_mod._signals_deferred():
+    with cli_mod.interrupts_handled(), pytest.raises(cli_mod.Interrupted), cli_mod.signals_deferred():
         os.kill(os.getpid(), signal.SIGTERM)
         (tmp_path / "record.json").write_text("done")  # still runs: the signal is held back
     assert (tmp_path / "record.json").read_text() == "done"
