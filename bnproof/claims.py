@@ -4,11 +4,19 @@ A claim is data plus one pure function: ``check(claim, config) -> Outcome``.  Th
 claim ids (``cao2023.linear.rate``) to claims; paper keys (``cao2023``) select all of a
 paper's claims.  :func:`run_claim` validates the parameters, runs the check and returns the
 JSON record (:mod:`bnproof.core.records`).
+
+Claims come from the paper packages (:data:`PAPERS`) and from plugins: installed distributions
+that declare an entry point in the group ``bnproof.claims`` (:data:`ENTRY_POINT_GROUP`) whose
+value is a *module*; importing it registers its claims with :func:`register`.  A plugin that
+fails to import is skipped with a one-line warning on stderr; a claim id registered twice is
+bad input naming both modules.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -18,7 +26,8 @@ from bnproof.core.errors import BadInput, NumericalFailure
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import INCONCLUSIVE, Outcome, make_record
 
-__all__ = ["PAPERS", "Claim", "register", "registry", "get_claim", "resolve", "run_claim", "tolerance_overrides"]
+__all__ = ["ENTRY_POINT_GROUP", "PAPERS", "Claim", "get_claim", "register", "registry", "resolve", "run_claim",
+           "tolerance_overrides"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,9 @@ class Claim:
     notes: str = ""
     source: str = ""  # where the statement comes from: "Theorem 3.1", "Eq. (12)", "reference notes §2 [recon]"
     controls: tuple[Control, ...] = ()  # negative controls: runs the checker must not verify (core.controls)
+    # the keys every record's `measured` holds, whatever the verdict (None when a run did not
+    # measure one); a check may add others.  Empty: the record keeps what the check returned.
+    measured_keys: tuple[str, ...] = ()
 
     def param(self, config: RunConfig, name: str) -> Any:
         """Value of a declared parameter: ``--param`` if given, else its default."""
@@ -65,6 +77,7 @@ class Claim:
             "takes_data": self.takes_data, "data_kind": self.data_kind, "targets": self.targets,
             "defaults": dict(self.defaults),
             "params": {p.name: p.to_dict() for p in self.params},
+            "measured_keys": list(self.measured_keys),
         }
 
 
@@ -72,10 +85,20 @@ _REGISTRY: dict[str, Claim] = {}
 
 
 def register(claim: Claim) -> Claim:
+    """Add ``claim`` to the registry (at import of the module that defines it); returns it.
+
+    Raises :class:`BadInput` if the id is taken, naming the modules of both checks: two
+    installed packages (or a plugin and a paper) cannot both own an id.
+    """
     if claim.id in _REGISTRY:
-        raise ValueError(f"claim {claim.id} registered twice")
+        first = _REGISTRY[claim.id]
+        raise BadInput(f"claim id {claim.id!r} is registered twice: by {_origin(first)} and by {_origin(claim)}")
     _REGISTRY[claim.id] = claim
     return claim
+
+
+def _origin(claim: Claim) -> str:
+    return getattr(claim.check, "__module__", None) or "an unknown module"
 
 
 # The paper packages, by key: importing one registers its claims.  An explicit list, not a scan
@@ -84,18 +107,42 @@ PAPERS = ("cao2023", "daneshmand2020", "daneshmand2021", "ergen2022", "karakida2
           "wei2019", "yang2019")
 
 
+ENTRY_POINT_GROUP = "bnproof.claims"  # plugins: each entry point's value is a module that registers claims
+_PLUGINS = {"loaded": False}
+
+
 def _load_papers() -> None:
     for key in PAPERS:
         importlib.import_module(f"bnproof.papers.{key}")
 
 
+def _load_plugins() -> None:
+    """Import every ``bnproof.claims`` entry point once per process (after the papers, so a
+    plugin reusing a paper's id is the one refused).  A plugin that fails to import is skipped
+    with one line on stderr; a duplicate id (BadInput) is raised, and raised again on the next call."""
+    if _PLUGINS["loaded"]:
+        return
+    _PLUGINS["loaded"] = True
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            importlib.import_module(ep.module)
+        except BadInput:
+            _PLUGINS["loaded"] = False
+            raise
+        except Exception as exc:  # noqa: BLE001  (a broken plugin must not take the other claims down)
+            sys.stderr.write(f"bnproof: warning: plugin {ep.name!r} ({ep.value}) not loaded: "
+                             f"{type(exc).__name__}: {_one_line(exc)}\n")
+
+
 def registry() -> dict[str, Claim]:
-    """Every claim, grouped by paper key (alphabetical), in registration order within a paper.
+    """Every claim, grouped by paper key (alphabetical), in registration order within a paper:
+    the paper packages' claims and those of installed plugins (:data:`ENTRY_POINT_GROUP`).
 
     Grouping by key, not import order, keeps `bnproof list` stable when one paper module
     imports another (which registers the imported paper's claims first).
     """
     _load_papers()
+    _load_plugins()
     order = sorted(_REGISTRY.values(), key=lambda c: c.paper)  # stable: keeps order within a paper
     return {c.id: c for c in order}
 

@@ -1,9 +1,14 @@
-"""bnproof.claims: Claim, the registry (order, lookup, selection), run_claim's checks and error handling."""
+"""bnproof.claims: Claim, the registry (order, lookup, selection, plugins), run_claim's checks and error handling,
+stable measured keys."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -131,3 +136,149 @@ def test_records_are_json_ready_whatever_the_check_returns():
     assert json.loads(json.dumps(rec, allow_nan=False))["measured"] == {"v": [0, 1, 2], "nan": None, "t": [2, True],
                                                                           "s": "1e-400"}
     assert jsonable({1: np.float32(np.inf)}) == {"1": None}
+
+
+# --- stable measured keys ----------------------------------------------------------------------
+
+
+def test_every_claim_declares_its_measured_keys():
+    for claim in registry().values():
+        keys = claim.measured_keys
+        assert keys and len(set(keys)) == len(keys) and all(isinstance(k, str) for k in keys), claim.id
+
+
+def test_an_early_failure_still_has_every_declared_key():
+    def fails(claim, config):
+        raise RuntimeError("solver exploded")
+
+    c = Claim("a.f", "a", "cite", "s", "st", "derived", (), fails, measured_keys=("x", "y"))
+    rec = run_claim(c, RunConfig())
+    assert rec["verdict"] == INCONCLUSIVE and rec["measured"] == {"x": None, "y": None}
+    assert c.to_dict()["measured_keys"] == ["x", "y"]
+
+
+def _measured_keys_of_quick_run_and_controls(claim_id: str) -> dict[str, list[str]]:
+    claim = get_claim(claim_id)
+    runs = {"--quick": RunConfig(quick=True)}
+    for ctl in claim.controls:
+        options = {"quick": True, **dict(ctl.options)}
+        if ctl.data is not None:
+            options["data"] = ctl.data(options.get("seed", 0))
+        runs[ctl.name] = RunConfig(params={k: str(v) for k, v in ctl.params.items()}, **options)
+    return {name: list(run_claim(claim, config)["measured"]) for name, config in runs.items()}
+
+
+# claims whose controls end early (inapplicable, inconclusive) with fewer keys than the quick run
+# measures; cheap on --quick settings.  The slow test below runs every claim.
+@pytest.mark.parametrize("claim_id", ["lyu2022.norm-dynamics", "ergen2022.closed-form"])
+def test_measured_keys_are_the_same_whatever_the_verdict(claim_id):
+    runs = _measured_keys_of_quick_run_and_controls(claim_id)
+    declared = list(get_claim(claim_id).measured_keys)
+    assert all(keys[:len(declared)] == declared for keys in runs.values()), runs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("claim_id", list(registry()))
+def test_measured_keys_are_the_same_across_every_claims_quick_run_and_controls(claim_id):
+    runs = _measured_keys_of_quick_run_and_controls(claim_id)
+    assert len({tuple(keys) for keys in runs.values()}) == 1, runs
+
+
+# --- plugins: the bnproof.claims entry-point group -----------------------------------------------
+
+# The README's example plugin, verbatim: a module that registers one claim.
+PLUGIN_MODULE = '''\
+from bnproof import Claim, Outcome, Param, register
+
+
+def check_square(claim, config):
+    x = claim.param(config, "x")
+    verdict = "verified" if x * x == 4 else "refuted"
+    return Outcome(verdict, f"{x:g}² = {x * x:g}", expected={"square": 4}, measured={"square": x * x})
+
+
+register(Claim(id="squares.two", paper="squares", citation="A. Square (2026)", summary="2² = 4",
+               statement="2^2 = 4", confidence="derived", assumptions=(), check=check_square,
+               params=(Param("x", 2.0, "the number squared", float),), measured_keys=("square",)))
+'''
+
+PLUGIN_PYPROJECT = '''\
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "bnproof-squares"
+version = "0.1.0"
+dependencies = ["bnproof"]
+
+[project.entry-points."bnproof.claims"]
+squares = "bnproof_squares"
+'''
+
+
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory):
+    """The example plugin, installed with pip (offline: no build isolation, no dependencies) into a directory."""
+    root = tmp_path_factory.mktemp("plugin")
+    src, site = root / "src", root / "site"
+    src.mkdir()
+    (src / "pyproject.toml").write_text(PLUGIN_PYPROJECT)
+    (src / "bnproof_squares.py").write_text(PLUGIN_MODULE)
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(src)]
+    # with the environment's setuptools (offline) if it can build wheels, else in pip's build isolation
+    for extra in (["--no-build-isolation", "--no-index"], []):
+        out = subprocess.run(pip + extra, capture_output=True, text=True, timeout=300)
+        if out.returncode == 0:
+            return site
+    pytest.skip(f"pip cannot build the example plugin here: {out.stderr.strip().splitlines()[-1:]}")
+
+
+def _bnproof(site, *args):
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    return subprocess.run([sys.executable, "-m", "bnproof", *args], capture_output=True, text=True, env=env,
+                          timeout=300, cwd=site)
+
+
+def test_an_installed_plugin_s_claims_are_listed_and_checked(plugin_site):
+    listed = _bnproof(plugin_site, "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    ids = [c["id"] for c in json.loads(listed.stdout)]
+    assert "squares.two" in ids and "cao2023.linear.rate" in ids
+    flipped = _bnproof(plugin_site, "check", "squares", "--param", "x=3")  # (verified at x = 2: the test below)
+    assert flipped.returncode == 1 and "REFUTED" in flipped.stdout and "3² = 9" in flipped.stdout
+
+
+@pytest.fixture
+def plugins(monkeypatch, tmp_path, fresh_registry):
+    """Entry points of modules written into tmp_path: {name: source} -> the registry's plugin loading sees them."""
+    def install(sources: dict[str, str]):
+        for name, source in sources.items():
+            (tmp_path / f"{name}.py").write_text(source)
+        monkeypatch.syspath_prepend(str(tmp_path))
+        eps = [importlib.metadata.EntryPoint(name, name, claims.ENTRY_POINT_GROUP) for name in sources]
+        monkeypatch.setattr(claims.importlib.metadata, "entry_points",
+                            lambda group: eps if group == claims.ENTRY_POINT_GROUP else [])
+        monkeypatch.setitem(claims._PLUGINS, "loaded", False)
+        for name in sources:
+            monkeypatch.delitem(sys.modules, name, raising=False)
+
+    return install
+
+
+def test_a_plugin_that_fails_to_import_is_one_warning_line(plugins, capsys):
+    plugins({"broken_plugin_mod": "raise ImportError('needs torch')\n",
+             "good_plugin_mod": PLUGIN_MODULE})
+    ids = list(registry())
+    err = capsys.readouterr().err
+    assert "squares.two" in ids and "a.one" in ids
+    assert run_claim(get_claim("squares.two"), RunConfig())["verdict"] == "verified"
+    assert err == "bnproof: warning: plugin 'broken_plugin_mod' (broken_plugin_mod) not loaded: ImportError: needs torch\n"
+    registry()
+    assert capsys.readouterr().err == ""  # once per process
+
+
+def test_a_plugin_reusing_a_claim_id_is_bad_input_naming_both(plugins):
+    plugins({"dup_plugin_mod": PLUGIN_MODULE.replace('id="squares.two"', 'id="a.one"')})
+    with pytest.raises(BadInput, match=r"claim id 'a.one' is registered twice: by \S*test_claims and by dup_plugin_mod"):
+        registry()

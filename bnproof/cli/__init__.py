@@ -20,7 +20,7 @@ try:  # typer >= 0.2x vendors click as typer._click; older releases use click it
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as _cx
 
-from bnproof.cli import bench, check, derive, listing, report, selftest  # noqa: F401  (each registers its command)
+from bnproof.cli import bench, check, derive, listing, report, selftest, sweep  # noqa: F401  (each registers its command)
 from bnproof.cli.app import app
 from bnproof.cli.interrupts import EXIT_INTERRUPTED, Interrupted, interrupted_exit, interrupts_handled
 from bnproof.core.errors import BadInput
@@ -39,7 +39,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except _cx.ClickException as exc:
         if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
-            typer.echo(exc.ctx.get_help())  # bare `bnproof`: help on stdout, usage status
+            # bare `bnproof`: help on stdout, usage status.  The error's constructor already
+            # rendered the help: rich help prints itself (and leaves the message empty), plain help is the message.
+            if exc.format_message():
+                typer.echo(exc.format_message())
             sys.exit(2)
         _fail(exc.format_message())
     except typer.Abort:

@@ -33,6 +33,7 @@ def check(
     data: Path | None = typer.Option(None, "--data", help=".npz with X (n×d), y (±1), optional w0"),
     param: list[str] = typer.Option([], "--param", help="KEY=VALUE, repeatable; see `bnproof list --json`"),
     quick: bool = typer.Option(False, "--quick", help="short runs (smoke test)"),
+    workers: int = typer.Option(1, "--workers", min=1, help="worker processes (Dask); 1: run in this process"),
 ) -> None:
     """Check claims and print the paper's statement next to the measured values."""
     from bnproof.core.data import load_npz  # lazily: NumPy stays out of `bnproof list`
@@ -65,15 +66,23 @@ def check(
         check_out_dir(out)
     records = []
     show_bar = not json_out and sys.stderr.isatty() and not os.environ.get("CI")
+    claim_params = [{k: v for k, v in params.items() if k in {p.name for p in claim.params}} for claim in chosen]
     with progress_bar(show_bar) as progress:
-        for claim in chosen:
-            config = RunConfig(seed=seed, dps=dps, steps=steps_value, eta=eta, loss=loss, data=dataset,
-                               params={k: v for k, v in params.items() if k in {p.name for p in claim.params}},
-                               quick=quick, progress=progress)
-            rec = run_claim(claim, config)
+        if workers > 1 and len(chosen) > 1:
+            from bnproof.sweeps.checks import check_in_parallel
+
+            options = {"dps": dps, "steps": steps_value, "eta": eta, "loss": loss, "quick": quick}
+            results = check_in_parallel(chosen, claim_params, options, seed=seed, data=dataset, workers=workers)
+        else:
+            results = (run_claim(claim, RunConfig(seed=seed, dps=dps, steps=steps_value, eta=eta, loss=loss,
+                                                  data=dataset, params=p, quick=quick, progress=progress))
+                       for claim, p in zip(chosen, claim_params))
+        for rec in results:
             records.append(rec)
+            if progress is not None and workers > 1:
+                progress("claims", len(records), len(chosen))
             if out is not None:
-                write_atomic(out / f"{claim.id}.json", json.dumps(rec, indent=2, ensure_ascii=False) + "\n")
+                write_atomic(out / f"{rec['claim']}.json", json.dumps(rec, indent=2, ensure_ascii=False) + "\n")
             if not json_out:
                 print_record(rec)
     if json_out:

@@ -1,4 +1,8 @@
-"""Output files: ``--out`` checked before the work starts, records written atomically."""
+"""Output files: ``--out`` checked before the work starts, records written atomically.
+
+A record gets the permissions any new file of the user gets (``0o666`` less the umask, e.g.
+0644), not the 0600 of the temporary file it is written through.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 from bnproof.cli.interrupts import signals_deferred
 from bnproof.core.errors import BadInput
 
-__all__ = ["check_out_dir", "write_atomic"]
+__all__ = ["check_out_dir", "current_umask", "write_atomic"]
 
 
 def check_out_dir(out: Path) -> None:
@@ -37,7 +41,26 @@ def write_atomic(path: Path, text: str) -> None:
         try:
             with os.fdopen(fd, "w") as fh:
                 fh.write(text)
+                os.fchmod(fh.fileno(), 0o666 & ~current_umask())  # mkstemp made it 0600
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the OS allows.
+
+    Linux reports it in /proc/self/status; elsewhere the only way is to set it and set it back,
+    which another thread creating a file at that instant could see (so it is the fallback).
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old

@@ -1,10 +1,11 @@
-"""``bnproof report``: the report of records from ``check --out`` (or of a fresh run)."""
+"""``bnproof report``: the report of records from ``check --out`` and sweeps (or of a fresh run)."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -20,23 +21,32 @@ DEFAULT_OUT = Path("bnproof-out")
 
 @app.command()
 def report(
-    out: Path = typer.Option(DEFAULT_OUT, "--out", help="where report.md, report.tex and figures/ go"),
-    records: Path | None = typer.Option(None, "--from", help="JSON records (file or directory) from `check --out`; "
-                                                                  "without it every claim is run"),
-    quick: bool = typer.Option(False, "--quick", help="short runs when the claims are run here"),
-    seed: int = typer.Option(0, "--seed", min=0),
+    out: Annotated[Path, typer.Option("--out", help="where report.md, report.tex, report.html and figures/ go")]
+    = DEFAULT_OUT,
+    sources: Annotated[list[Path] | None, typer.Option(
+        "--from", metavar="PATH", help="records (file or directory) from `check --out`, or a sweep directory "
+                                       "from `sweep --out`; repeatable. Without it every claim is run")] = None,
+    formats: Annotated[list[str] | None, typer.Option(
+        "--format", metavar="FORMAT", help="md, tex, html: repeatable or a comma list (default: all three)")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="short runs when the claims are run here")] = False,
+    seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
 ) -> None:
-    """Markdown (and LaTeX) report with a figure per claim."""
-    from bnproof.report import load_records, write_report  # lazily: matplotlib
+    """Markdown, LaTeX and self-contained HTML report with a figure per claim (docs/report.md)."""
+    from bnproof.report import FORMATS, load_inputs, parse_formats, write_report  # lazily: matplotlib
 
+    try:
+        chosen = parse_formats(formats or FORMATS)
+    except ValueError as exc:
+        raise BadInput(f"--format: {exc}") from None
     check_out_dir(out)
-    if records is not None:
+    sweeps = []
+    if sources:
         try:
-            recs = load_records(records)
+            recs, sweeps = load_inputs(sources)
         except ValueError as exc:
             raise BadInput(str(exc)) from None
-        if not recs:
-            raise BadInput(f"--from {records}: no records found")
+        if not recs and not sweeps:
+            raise BadInput(f"--from {' '.join(map(str, sources))}: no records or sweeps found")
     else:
         recs = []
         with progress_bar(sys.stderr.isatty()) as progress:
@@ -45,9 +55,10 @@ def report(
                 write_atomic(out / "records" / f"{claim.id}.json", json.dumps(rec, indent=2) + "\n")
                 recs.append(rec)
     try:
-        path = write_report(recs, out)
+        written = write_report(recs, out, formats=chosen, sweeps=sweeps)
     except ValueError as exc:
         raise BadInput(f"report: {exc}") from None
     except OSError as exc:
         raise BadInput(f"report --out {out}: cannot write ({exc.strerror or type(exc).__name__})") from None
-    typer.echo(f"wrote {path}")
+    for path in written.values():
+        typer.echo(f"wrote {path}")

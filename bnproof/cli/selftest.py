@@ -7,12 +7,11 @@ import os
 import sys
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from bnproof.claims import resolve
 from bnproof.cli.app import app
-from bnproof.cli.show import progress_bar
+from bnproof.cli.show import progress_bar, stdout_console
 
 
 @app.command()
@@ -43,7 +42,7 @@ def selftest(
         for r in results:
             colour = {"killed": "green", "rejected": "yellow", "survived": "red"}[r.outcome]
             table.add_row(r.claim, r.control, r.kind, "|".join(r.expect), r.verdict, f"[{colour}]{r.outcome}[/{colour}]")
-        Console(highlight=False).print(table)
+        stdout_console().print(table)  # unwrapped when piped
     status = selftest_status(results)
     claims_without = [c.id for c in chosen if not c.controls]
     if claims_without:

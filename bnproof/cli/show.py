@@ -1,8 +1,14 @@
-"""What a terminal shows: records side by side with the paper, the summary, the progress bar."""
+"""What a terminal shows: records side by side with the paper, the summary, the progress bar.
+
+On a terminal, text is wrapped to its width; piped or redirected (not a TTY), every line is
+printed whole -- rich would otherwise wrap at 80 columns, mid-sentence -- so ``grep`` and
+``less`` see one line per reason and one row per quantity.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,9 +19,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-__all__ = ["VERDICT_COLOURS", "print_record", "print_summary", "progress_bar", "stderr_console"]
+from bnproof.core.records import VERDICT_COLOURS
 
-VERDICT_COLOURS = {"verified": "green", "refuted": "red", "inconclusive": "yellow", "inapplicable": "blue"}
+__all__ = ["UNWRAPPED_WIDTH", "VERDICT_COLOURS", "print_record", "print_summary", "progress_bar", "stderr_console",
+           "stdout_console"]
+
+UNWRAPPED_WIDTH = 100_000  # columns of a console that is not a terminal: no line of ours is this long
+CELL_WIDTH = 48  # on a terminal, the paper and measured columns fold at this width
 
 
 @contextmanager
@@ -39,9 +49,21 @@ def stderr_console():
     return Console(stderr=True)
 
 
+def stdout_console() -> Console:
+    """The console for results: the terminal's width on a TTY, unwrapped lines otherwise."""
+    if sys.stdout.isatty():
+        return Console(highlight=False)
+    return Console(highlight=False, width=UNWRAPPED_WIDTH, soft_wrap=True)
+
+
+def _wrapping(console: Console) -> bool:
+    return console.width < UNWRAPPED_WIDTH
+
+
 def print_record(rec: dict) -> None:
     """Human-readable record: verdict, reason, then the paper's value next to the measured one."""
-    console = Console(highlight=False)
+    console = stdout_console()
+    cell_width = CELL_WIDTH if _wrapping(console) else None
     colour = VERDICT_COLOURS[rec["verdict"]]
     console.print(f"[bold]{rec['claim']}[/bold]  [{colour}]{rec['verdict'].upper()}[/{colour}]")
     console.print(f"  {escape(rec['reason'])}")
@@ -49,10 +71,11 @@ def print_record(rec: dict) -> None:
     if expected or measured:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, padding=(0, 2, 0, 2))
         table.add_column("quantity")
-        table.add_column("paper / expected", overflow="fold", max_width=48)
-        table.add_column("measured", overflow="fold", max_width=48)
+        table.add_column("paper / expected", overflow="fold", max_width=cell_width)
+        table.add_column("measured", overflow="fold", max_width=cell_width)
         side_by_side = [k for k in expected if k in measured]
-        extra = [k for k in measured if k not in expected and _is_scalar(measured[k])]
+        # a declared key this run did not measure (None) is shown only beside an expected value
+        extra = [k for k in measured if k not in expected and _is_scalar(measured[k]) and measured[k] is not None]
         for key in side_by_side + [k for k in expected if k not in measured] + extra:
             table.add_row(key, escape(_cell(expected.get(key, ""))), escape(_cell(measured.get(key, ""))))
         console.print(table)
@@ -75,7 +98,7 @@ def print_summary(records: list[dict]) -> None:
         table.add_row(rec["claim"], f"[{c}]{rec['verdict']}[/{c}]", rec.get("confidence", ""), f"{rec['elapsed_s']:.1f} s")
     counts = Counter(r["verdict"] for r in records)
     total = sum(r["elapsed_s"] for r in records)
-    console = Console(highlight=False)
+    console = stdout_console()
     console.print(table)
     console.print(f"{len(records)} claims: " + ", ".join(f"{counts[v]} {v}" for v in colour if counts[v])
                   + f"; {total:.0f} s")
@@ -86,7 +109,10 @@ def _is_scalar(value) -> bool:
 
 
 def _cell(value) -> str:
-    """Short text for a table cell: long decimal strings to 6 significant digits, lists summarised."""
+    """Short text for a table cell: long decimal strings to 6 significant digits, lists summarised,
+    None (not measured by this run) as a dash."""
+    if value is None:
+        return "—"
     if isinstance(value, list):
         if all(isinstance(v, str) for v in value) and value:
             return f"[{', '.join(_cell(v) for v in value[:3])}{', …' if len(value) > 3 else ''}] ({len(value)})"

@@ -32,6 +32,7 @@ __all__ = [
     "Dataset",
     "gaussian_instance",
     "load_npz",
+    "check_memory",
     "memory_budget",
     "validate",
 ]
@@ -67,6 +68,16 @@ def memory_budget() -> tuple[int, str]:
     budget = min(MEMORY_CAP, int(avail * MEMORY_FRACTION))
     text = f"the limit of {_bytes_text(budget)} (a quarter of the available memory, at most {_bytes_text(MEMORY_CAP)})"
     return budget, text
+
+
+def check_memory(nbytes: int, what: str) -> None:
+    """BadInput naming the limit when ``nbytes`` -- a run's estimate of the arrays it is about to
+    allocate -- exceeds :func:`memory_budget`.  Called with the sizes, before allocating, so a
+    size far beyond memory (``--param width=1e9``) is one line of bad input, not a MemoryError
+    or a swapping machine; ``what`` names the sizes (``"width = 10⁹, n = 16"``)."""
+    budget, text = memory_budget()
+    if nbytes > budget:
+        raise BadInput(f"{what} needs about {_bytes_text(nbytes)} of memory, more than {text}")
 
 
 def _bytes_text(n: int) -> str:
@@ -224,6 +235,7 @@ def load_npz(path: str | Path, targets: str = "labels") -> Dataset:
 
 def gaussian_instance(seed: int, n: int, d: int, w0_scale: float = 1.0) -> Dataset:
     """X ~ N(0,1)^{n×d}, balanced-at-random labels, w0 ~ N(0, I_d) scaled to norm ``w0_scale``."""
+    check_memory(8 * (n + 1) * d, f"a generated instance of n = {n} samples in dimension d = {d}")
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
     y = rng.choice(np.array([-1, 1]), size=n)

@@ -1,4 +1,4 @@
-"""Figure data of a record: what its figure draws (docs/records.md, "series").
+r"""Figure data of a record: what its figure draws (docs/records.md, "series").
 
 A record's ``series`` is either panels (any x axis) or a time series (log-spaced checkpoints
 of a run), optionally with further panels beside it.  Checks build them with these types;
@@ -22,8 +22,6 @@ from typing import Any
 __all__ = ["KINDS", "Band", "Curve", "HLine", "Panel", "Span", "TimeSeries", "panels"]
 
 KINDS = ("measured", "theory", "bound", "fit", "reference")
-
-
 
 
 @dataclass(frozen=True)
@@ -153,6 +151,9 @@ class TimeSeries:
     rate: bool | None = None  # draw the -ln y/ln²t panel (None: the report decides from the axes, docs/records.md)
     panels: Sequence[Panel] = ()  # further panels drawn beside the time series (e.g. a diagnostic the verdict uses)
     spans: Sequence[Span] = ()  # windows in t marked on the time-series axes
+    curves: Sequence[Curve] = ()  # drawn over the columns: x in t, y in log10 units (a fit, a predicted rate)
+    hlines: Sequence[HLine] = ()  # horizontal lines on the time-series axes, y in log10 units
+    ylabel: str | None = None  # the y-axis label (mathtext); None: "log10 <column>"
 
     def to_dict(self) -> dict:
         plot: dict[str, Any] = {"x": "t", "y": self.y if isinstance(self.y, str) else list(self.y)}
@@ -163,6 +164,12 @@ class TimeSeries:
             plot["rate"] = self.rate
         if self.spans:
             plot["spans"] = [s.to_dict() for s in self.spans]
+        if self.curves:
+            plot["curves"] = [c.to_dict() for c in self.curves]
+        if self.hlines:
+            plot["hlines"] = [h.to_dict() for h in self.hlines]
+        if self.ylabel is not None:
+            plot["ylabel"] = self.ylabel
         out: dict[str, Any] = {"t": list(self.t), "log10": {k: list(v) for k, v in self.log10.items()}}
         if self.columns is not None:
             out["columns"] = {k: list(v) for k, v in self.columns.items()}

@@ -41,12 +41,14 @@ from typing import Callable, Mapping
 import numpy as np
 
 from bnproof.core.blas import single_threaded_blas
+from bnproof.core.data import check_memory
 from bnproof.core.errors import BadInput
 
 __all__ = [
     "NONLINEARITIES",
     "Components",
     "validate_sizes",
+    "chain_bytes",
     "validate_batch",
     "gaussian_batch",
     "bn_layer",
@@ -88,8 +90,24 @@ class Components:
         return {"recenter": self.recenter, "rescale": self.rescale, "nonlinearity": self.nonlinearity}
 
 
+# Live float64 arrays of shape (seeds, width, n) at the peak of one layer of gram_chain: the inputs
+# X, the Gaussian G, G·R, BN's copies (centred, rescaled, rectified) and the unit-norm H.
+CHAIN_ARRAYS = 8
+CHAIN_OBSERVABLES = 4  # statistics an observer returns per layer (odd_point_stats: 3)
+
+
+def chain_bytes(n: int, width: int, depth: int, seeds: int) -> int:
+    """Bytes :func:`chain_from_inputs` needs for ``seeds`` chains of width d over ``depth`` layers:
+    ``CHAIN_ARRAYS`` (seeds, d, n) arrays, a few (seeds, n, n) Gram factors, and the per-layer
+    observations (one (seeds,) array per statistic and layer, ~100 bytes of header each)."""
+    return (8 * CHAIN_ARRAYS * seeds * width * n + 8 * 4 * seeds * n * n
+            + 2 * CHAIN_OBSERVABLES * (depth + 1) * (112 + 8 * seeds))
+
+
 def validate_sizes(n: int, width: int, depth: int, seeds: int | None = None) -> None:
-    """BadInput (one line) for a batch size < 2, width < 1, depth < 1 or seeds < 1."""
+    """BadInput (one line) for a batch size < 2, width < 1, depth < 1 or seeds < 1; and, given
+    ``seeds``, when the chain would not fit in memory (:func:`chain_bytes` against
+    :func:`bnproof.core.data.memory_budget`) -- checked here, before anything is allocated."""
     if n < 2:
         raise BadInput(f"--param n: batch size must be >= 2, got {n}")
     if width < 1:
@@ -98,6 +116,8 @@ def validate_sizes(n: int, width: int, depth: int, seeds: int | None = None) -> 
         raise BadInput(f"--param depth: depth must be >= 1, got {depth}")
     if seeds is not None and seeds < 1:
         raise BadInput(f"--param seeds: must be >= 1, got {seeds}")
+    if seeds is not None:
+        check_memory(chain_bytes(n, width, depth, seeds), f"--param n={n}, width={width}, depth={depth}, seeds={seeds}")
 
 
 def width_violation(n: int, widths) -> str | None:

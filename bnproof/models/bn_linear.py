@@ -28,13 +28,14 @@ def centred(X: np.ndarray, center: bool) -> np.ndarray:
     return X - X.mean(axis=0) if center else X
 
 
+RANGE_RTOL = 1e-8  # relative residual below which y ∈ range(X) (float64 least squares is accurate to ~1e-15)
+
+
 def uniform_margin_exists(data: Dataset, center: bool) -> tuple[bool, str]:
     """Does some w give y_i⟨w, x_i⟩ = 1 for all i?  Iff y ∈ range(X) (centred X with ``center``)."""
-    Xc = centred(data.X, center)
     y = data.y.astype(float)
-    sol, *_ = np.linalg.lstsq(Xc, y, rcond=None)
-    resid = np.linalg.norm(Xc @ sol - y) / np.linalg.norm(y)
-    if resid > 1e-8:
+    resid = _range_residual(data, center) / np.linalg.norm(y)
+    if resid > RANGE_RTOL:
         extra = " (centred BN also needs Σ y_i = 0)" if center and abs(y.sum()) > 0 else ""
         return False, (f"no uniform-margin solution: y is not in the range of "
                        f"{'the centred ' if center else ''}X (relative residual {resid:.2e}){extra}")
@@ -47,10 +48,19 @@ def gap_lower_bound(data: Dataset, center: bool) -> float:
     The margins are m = D_y v/s with v ∈ range(X) (sign(γ) only flips v), so
     gap = max_i |m_i - 1| ≥ ‖m - 1‖/√n = ‖v/s - y‖/√n ≥ dist(y, range X)/√n.
     """
+    y = data.y.astype(float)
+    resid = _range_residual(data, center)
+    if resid <= RANGE_RTOL * np.linalg.norm(y):
+        return 0.0  # y ∈ range(X) up to float64 rounding: the bound is exactly 0, not the rounding noise
+    return float(resid / math.sqrt(data.n))
+
+
+def _range_residual(data: Dataset, center: bool) -> float:
+    """dist(y, range X) by least squares (float64)."""
     Xc = centred(data.X, center)
     y = data.y.astype(float)
     sol, *_ = np.linalg.lstsq(Xc, y, rcond=None)
-    return float(np.linalg.norm(Xc @ sol - y) / math.sqrt(data.n))
+    return float(np.linalg.norm(Xc @ sol - y))
 
 
 def linearized_rate(data: Dataset, center: bool, s_final: float) -> float:

@@ -2,14 +2,15 @@
 
 A record's ``series`` is the JSON that :mod:`bnproof.core.records` writes (docs/records.md):
 
-* **panels** -- ``{"panels": [Panel.to_dict(), ...]}`` (:class:`~bnproof.core.records.Panel`,
-  :class:`~bnproof.core.records.Curve`, :class:`~bnproof.core.records.HLine`): any x axis,
-  linear or log scales.  :func:`figure_panels` reads them back as those types, keeping only
-  the points that can be drawn.
-* **time series** -- ``TimeSeries.to_dict()`` (:class:`~bnproof.core.records.TimeSeries`):
-  checkpoints ``t``, ``log10`` float columns and/or ``columns`` of exact decimal strings, and
-  ``plot`` hints naming the column(s) to draw.  :func:`time_plot` reads them as log10 y over
-  log10 t, taking exact Decimal logs of decimal strings so ``"1e-400"`` never underflows.
+* **panels** -- ``{"panels": [Panel.to_dict(), ...]}`` (:mod:`bnproof.core.series`: ``Panel``
+  with ``Curve``, ``HLine``, ``Band`` and ``Span``, each curve/line/band of a ``kind``): any x
+  axis, linear or log scales.  :func:`figure_panels` reads them back as those types, keeping
+  only the points that can be drawn (an unknown kind reads as the default one).
+* **time series** -- ``TimeSeries.to_dict()``: checkpoints ``t``, ``log10`` float columns
+  and/or ``columns`` of exact decimal strings, and ``plot`` hints naming the column(s) to
+  draw, with optional overlays (``curves``, ``hlines`` in log10 units), ``spans`` in t and
+  further ``panels``.  :func:`time_plot` reads them as log10 y over t, taking exact Decimal
+  logs of decimal strings so ``"1e-400"`` never underflows.
 
 The rate panel (:func:`wants_rate_panel`) is chosen from the plot hints, never from a column
 name.  Values that cannot be drawn (null, NaN, non-positive on a log axis, t <= 0) are dropped;
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from bnproof.core.series import Curve, HLine, Panel
+from bnproof.core.series import KINDS, Band, Curve, HLine, Panel, Span
 
 __all__ = [
     "LogCurve",
@@ -54,6 +55,9 @@ class TimePlot:
 
     ``multi``: ``plot.y`` named several columns (one labelled curve each, one panel).
     ``rate``: add the panel ``-ln y / (ln t)^2`` against ``ln t`` (single column only).
+    ``overlays``/``hlines``: theory, fits and references on the time axes (x in t, y in log10
+    units); ``spans``: windows in t; ``panels``: further panels drawn beside the time series;
+    ``ylabel``: the y-axis label when the record gives one.
     """
 
     curves: list[LogCurve]
@@ -61,6 +65,12 @@ class TimePlot:
     labels: Mapping[str, str]
     multi: bool
     rate: bool
+    overlays: tuple[Curve, ...] = ()
+    hlines: tuple[HLine, ...] = ()
+    spans: tuple[Span, ...] = ()
+    panels: tuple[Panel, ...] = ()
+    ylabel: str | None = None
+    xscale: str = "log"  # of the t axis: "log" (log-spaced checkpoints) or "linear"
 
 
 # --------------------------------------------------------------------------- file names
@@ -130,7 +140,12 @@ def time_plot(record: Any) -> TimePlot | None:
         return None
     labels = hints.get("labels") if isinstance(hints.get("labels"), Mapping) else {}
     rate = not multi and wants_rate_panel(hints)
-    return TimePlot(curves=curves, title=str(hints.get("title") or ""), labels=labels, multi=multi, rate=rate)
+    overlays = tuple(c for c in (_read_curve({}, raw, False, False) for raw in _mappings(hints.get("curves"))) if c.y)
+    ylabel = hints.get("ylabel") if isinstance(hints.get("ylabel"), str) else None
+    return TimePlot(curves=curves, title=str(hints.get("title") or ""), labels=labels, multi=multi, rate=rate,
+                    overlays=overlays, hlines=_read_hlines(hints), spans=_read_spans(hints),
+                    panels=tuple(figure_panels(record)), ylabel=ylabel,
+                    xscale="linear" if hints.get("xscale") == "linear" else "log")
 
 
 def time_curves(record: Any) -> list[LogCurve]:
@@ -206,36 +221,73 @@ def _read_panel(raw: Mapping) -> Panel:
     """One ``Panel.to_dict()`` read back, keeping what can be drawn."""
     xscale = "log" if raw.get("xscale") == "log" else "linear"
     yscale = "log" if raw.get("yscale") == "log" else "linear"
-    curves = [_read_curve(raw, c, xscale == "log", yscale == "log") for c in _list(raw.get("curves"))
-              if isinstance(c, Mapping)]
-    hlines = [HLine(y=float(h["y"]), label=str(h.get("label") or "")) for h in _list(raw.get("hlines"))
-              if isinstance(h, Mapping) and _finite(h.get("y")) is not None]
+    curves = [_read_curve(raw, c, xscale == "log", yscale == "log") for c in _mappings(raw.get("curves"))]
+    bands = [_read_band(raw, b, xscale == "log", yscale == "log") for b in _mappings(raw.get("bands"))]
     return Panel(title=str(raw.get("title") or ""), xlabel=str(raw.get("xlabel") or "x"),
                  ylabel=str(raw.get("ylabel") or "y"), x=(), curves=tuple(c for c in curves if c.y),
-                 xscale=xscale, yscale=yscale, hlines=tuple(hlines))
+                 xscale=xscale, yscale=yscale, hlines=_read_hlines(raw),
+                 bands=tuple(b for b in bands if b.lo), spans=_read_spans(raw))
 
 
 def _read_curve(panel: Mapping, raw: Mapping, logx: bool, logy: bool) -> Curve:
     """A curve's finite points over its own ``x`` (else the panel's), positive on log axes."""
     xs = raw.get("x") if isinstance(raw.get("x"), list) else panel.get("x")
-    ys = raw.get("y")
+    px, (py,) = _finite_points(xs, [raw.get("y")], logx, logy)
+    return Curve(label=str(raw.get("label") or ""), y=py, x=px, style=str(raw.get("style") or "-o"),
+                 kind=_kind(raw, "measured"))
+
+
+def _read_band(panel: Mapping, raw: Mapping, logx: bool, logy: bool) -> Band:
+    """A band's finite ``(x, lo, hi)`` triples over its own ``x`` (else the panel's)."""
+    xs = raw.get("x") if isinstance(raw.get("x"), list) else panel.get("x")
+    px, (lo, hi) = _finite_points(xs, [raw.get("lo"), raw.get("hi")], logx, logy)
+    return Band(label=str(raw.get("label") or ""), lo=lo, hi=hi, x=px, kind=_kind(raw, "measured"))
+
+
+def _finite_points(xs: Any, columns: list[Any], logx: bool, logy: bool) -> tuple[list[float], list[list[float]]]:
+    """The rows of ``zip(xs, *columns)`` whose values are all finite (and positive on log axes)."""
     px: list[float] = []
-    py: list[float] = []
-    if isinstance(xs, list) and isinstance(ys, list):
-        for x, y in zip(xs, ys):
-            fx, fy = _finite(x), _finite(y)
-            if fx is None or fy is None or (logx and fx <= 0) or (logy and fy <= 0):
-                continue
-            px.append(fx)
-            py.append(fy)
-    return Curve(label=str(raw.get("label") or ""), y=py, x=px, style=str(raw.get("style") or "-o"))
+    cols: list[list[float]] = [[] for _ in columns]
+    if not isinstance(xs, list) or not all(isinstance(c, list) for c in columns):
+        return px, cols
+    for x, *ys in zip(xs, *columns):  # zip: tolerate ragged data rather than crash
+        fx, fys = _finite(x), [_finite(y) for y in ys]
+        if fx is None or any(v is None for v in fys) or (logx and fx <= 0) or (logy and min(fys) <= 0):
+            continue
+        px.append(fx)
+        for col, v in zip(cols, fys):
+            col.append(v)
+    return px, cols
+
+
+def _read_hlines(raw: Mapping) -> tuple[HLine, ...]:
+    """The finite horizontal lines of a panel (or of time-series hints)."""
+    return tuple(HLine(y=float(h["y"]), label=str(h.get("label") or ""), kind=_kind(h, "reference"))
+                 for h in _mappings(raw.get("hlines")) if _finite(h.get("y")) is not None)
+
+
+def _read_spans(raw: Mapping) -> tuple[Span, ...]:
+    """The x-windows with finite ends ``lo < hi``."""
+    out = []
+    for s in _mappings(raw.get("spans")):
+        lo, hi = _finite(s.get("lo")), _finite(s.get("hi"))
+        if lo is not None and hi is not None and lo < hi:
+            out.append(Span(lo=lo, hi=hi, label=str(s.get("label") or "")))
+    return tuple(out)
+
+
+def _kind(raw: Mapping, default: str) -> str:
+    """The element's ``kind``, or ``default`` when absent or unknown (a hand-made record never crashes)."""
+    kind = raw.get("kind")
+    return kind if kind in KINDS else default
 
 
 # --------------------------------------------------------------------------- numbers
 
 
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
+def _mappings(value: Any) -> list[Mapping]:
+    """The objects of a JSON list (anything else: none)."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
 
 
 def _finite(value: Any) -> float | None:

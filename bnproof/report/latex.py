@@ -1,121 +1,236 @@
-"""Records as a LaTeX fragment: a booktabs summary table and a description list of statements.
+"""Records (and sweeps) as LaTeX: a complete document, or its body for ``\\input`` into a paper.
 
-The fragment is meant for ``\\input``; the including document needs ``\\usepackage{booktabs}``.
-Plain text is escaped; statements are LaTeX already and go inside ``$...$`` unchanged -- unless
-a statement could do more than typeset math (a file or definition primitive such as ``\\input``,
-a ``^^`` character code, a ``$`` or an unescaped ``%``): then it is shown as escaped text.
+The document compiles with pdflatex from a basic TeX Live (``texlive-latex-base``,
+``texlive-latex-recommended``, ``lmodern``): every piece of record text goes through
+:func:`~bnproof.report.texescape.latex_escape` (pure ASCII out, so no inputenc errors and no
+injected commands), statements go in math mode only when
+:func:`~bnproof.report.texescape.safe_math` accepts them, and tables are ``longtable``\\ s of
+``p`` columns that add up to the line width, so they break across pages and fit it.
+
+The body needs the packages of :data:`BODY_PACKAGES` in the including document's preamble;
+figure paths are relative to the report directory (``figures/<claim>.pdf``): a paper that
+``\\input``\\ s ``bnproof-out/report-body.tex`` adds ``\\graphicspath{{bnproof-out/}}``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from bnproof.report.text import math_span, summary, verdict_tally
+from bnproof.report.figure_data import figure_names
+from bnproof.report.load import Sweep, sweep_stems
+from bnproof.report.texescape import latex_escape, latex_math, safe_math
+from bnproof.report.text import (
+    SWEEP_CELL_HEADER,
+    audit_text,
+    comparison_rows,
+    elapsed_text,
+    math_span,
+    params_text,
+    sweep_cells,
+    sweep_counts,
+    sweep_grid_text,
+    verdict_tally,
+)
 
-__all__ = ["latex_escape", "render_latex", "safe_math"]
+__all__ = ["BODY_PACKAGES", "latex_escape", "render_latex", "safe_math", "statement_latex"]
 
-_LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-    "…": r"\ldots{}",
-    "—": "---",
-}
-_LATEX_RE = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
-
-
-# control words that read or write files, (re)define commands or change how TeX reads input
-_UNSAFE_WORDS = frozenset([
-    "input", "include", "includeonly", "InputIfFileExists", "IfFileExists", "write", "immediate", "openin",
-    "openout", "read", "readline", "closein", "closeout", "catcode", "lccode", "uccode", "def", "edef", "gdef",
-    "xdef", "let", "futurelet", "newcommand", "renewcommand", "providecommand", "DeclareRobustCommand",
-    "newenvironment", "renewenvironment", "csname", "endcsname", "expandafter", "makeatletter", "makeatother",
-    "usepackage", "RequirePackage", "documentclass", "special", "verb", "lstinputlisting", "verbatiminput",
-    "includegraphics", "jobname", "shipout", "output", "everypar", "everymath", "everyeof", "scantokens",
-    "directlua", "latelua", "luaexec", "write18", "ShellEscape", "pdfshellescape", "href", "url", "begin", "end",
-    "endinput", "message", "errmessage", "typeout", "loop",
-])
-_CONTROL_WORD = re.compile(r"\\([A-Za-z@]+)")
+#: What the body needs in the preamble (``\\usepackage{...}`` lines, in order).
+BODY_PACKAGES = (r"\usepackage[T1]{fontenc}", r"\usepackage{amsmath,amssymb}", r"\usepackage{array,booktabs,longtable}",
+                 r"\usepackage{graphicx}", r"\usepackage{xcolor}")
+_PREAMBLE = (r"\documentclass[10pt,a4paper]{article}", BODY_PACKAGES[0], r"\usepackage{lmodern}",
+             r"\usepackage[margin=2.2cm]{geometry}", *BODY_PACKAGES[1:], r"\usepackage[hidelinks]{hyperref}",
+             r"\setlength{\emergencystretch}{3em}", r"\renewcommand{\thesubsection}{\arabic{subsection}}",
+             r"\title{bnproof check report}", r"\date{}")
+_COLOURS = {"verified": "green!45!black", "refuted": "red!75!black", "inconclusive": "orange!85!black",
+            "inapplicable": "black!55"}
+#: Commands shown for the refuting seeds of a sweep (more are counted, not listed).
+MAX_COMMANDS = 10
 
 
-def safe_math(statement: str) -> bool:
-    """Whether a statement (the inside of a ``$...$`` span) only typesets math."""
-    if "^^" in statement or "$" in statement or re.search(r"(?<!\\)%", statement):
-        return False
-    return not any(word in _UNSAFE_WORDS for word in _CONTROL_WORD.findall(statement))
+def render_latex(records: Sequence[dict], *, figures: Sequence[str | None] | None = None,
+                 sweeps: Sequence[Sweep] = (), sweep_figures: Sequence[str | None] | None = None,
+                 standalone: bool = True) -> str:
+    """The report as LaTeX: a complete document, or (``standalone=False``) the body alone.
 
-
-def latex_escape(text: str) -> str:
-    """Escape LaTeX special characters in plain text (single pass, so no double escaping)."""
-    return _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group()], text)
-
-
-def render_latex(records: list[dict]) -> str:
-    """A booktabs summary table (claim, verdict, key measured values) plus a
-    description list of the statements.
-
-    The result is a fragment for ``\\input``; the including document needs
-    ``\\usepackage{booktabs}``. Plain text is escaped; statements are inserted
-    as-is inside ``$...$`` because they are LaTeX already.
+    ``figures[i]`` is the path (relative to the report) of record ``i``'s PDF figure, or None;
+    ``sweep_figures`` likewise for ``sweeps``.  The body: a summary table (claim, confidence,
+    verdict, time), then a subsection per claim (statement, verdict and reason, the paper's value
+    next to the measured one, precision audit, parameters, figure) and per sweep.
     """
     records = list(records)
-    out = _summary_table(records)
-    if records:
-        out += ["", *_statement_list(records)]
-    return "\n".join(out) + "\n"
+    figures = list(figures) if figures is not None else [None] * len(records)
+    sweep_figures = list(sweep_figures) if sweep_figures is not None else [None] * len(sweeps)
+    body = ["% generated by bnproof report; the preamble needs:", *(f"%   {p}" for p in BODY_PACKAGES)]
+    body += _summary_table(records)
+    anchors = [name[: -len(".png")] for name in figure_names(records)]  # unique, so labels are too
+    for record, anchor, figure in zip(records, anchors, figures):
+        body += _record_section(record, anchor, figure)
+    for sweep, anchor, figure in zip(sweeps, sweep_stems(sweeps), sweep_figures):
+        body += _sweep_section(sweep, anchor, figure)
+    if not standalone:
+        return "\n".join(body) + "\n"
+    tally = verdict_tally(records)
+    intro = f"{len(records)} claim{'s' if len(records) != 1 else ''} checked" + (f": {tally}." if tally else ".")
+    if sweeps:
+        intro += f" {len(sweeps)} sweep{'s' if len(sweeps) != 1 else ''}."
+    return "\n".join([*_PREAMBLE, r"\begin{document}", r"\maketitle", latex_escape(intro), "", *body,
+                      r"\end{document}"]) + "\n"
+
+
+def statement_latex(statement: Any) -> str:
+    """The statement as ``$...$`` when :func:`safe_math` accepts it, else as escaped typewriter text."""
+    span = math_span(statement)
+    if not span.startswith("$"):
+        return r"\emph{(no statement)}"
+    inner = span[1:-1]
+    if safe_math(inner):
+        # inline math breaks only after relations and operators: let it break at spacing too
+        math = re.sub(r"(\\q?quad\b|,\\ )", r"\1\\allowbreak ", latex_math(inner))
+        return "$" + _TEXT_ARG.sub(_split_text, math) + "$"
+    return r"\texttt{" + _text(span) + "}"
+
+
+_TEXT_ARG = re.compile(r"\\text\{([^{}\\]*)\}")  # plain words only: splitting ``a\\ b`` would break a brace
+
+
+def _split_text(match: re.Match) -> str:
+    """``\\text{a b}`` -> ``\\text{a}\\ \\allowbreak\\text{b}``: a ``\\text`` box cannot break inside."""
+    return r"\ \allowbreak ".join(rf"\text{{{word}}}" for word in match.group(1).split(" "))
+
+
+def _verdict(verdict: Any) -> str:
+    text = latex_escape(str(verdict or "?"))
+    colour = _COLOURS.get(str(verdict))
+    return rf"\textcolor{{{colour}}}{{\textbf{{{text}}}}}" if colour else text
+
+
+def _text(value: Any) -> str:
+    """Record text escaped, with break points where a long token may wrap (a cell is narrow)."""
+    return _BREAK.sub(lambda m: m.group() + r"\discretionary{}{}{}", latex_escape(str(value)))
+
+
+# after "/", ",", ")", ".", "=", "_", "<", ">" and a lone "-" -- not inside an accent command such as \. or \=,
+# and not inside "--"/"---" (the dashes are ligatures)
+_BREAK = re.compile(r"\\_|\\textless\{\}|\\textgreater\{\}|(?<![\\{])[/,).=](?!\{)|(?<![\\{-])-(?![-{])")
+
+
+def _label(anchor: str) -> str:
+    """A ``\\label`` key from a file-name-safe anchor (``_`` is a subscript outside of it: made ``-``)."""
+    return "bnproof:" + (re.sub(r"[^A-Za-z0-9.-]", "-", anchor) or "claim")
+
+
+def _longtable(spec: str, header: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "") -> list[str]:
+    """A ``longtable`` (breaks across pages) in ``\\small``; the header is text, cells are LaTeX already."""
+    head = " & ".join(rf"\textbf{{{latex_escape(h)}}}" for h in header) + r" \\"
+    out = [r"{\small", rf"\begin{{longtable}}{{{spec}}}"]
+    if caption:
+        out.append(rf"\caption{{{caption}}}\\")
+    out += [r"\toprule", head, r"\midrule", r"\endhead", r"\bottomrule", r"\endfoot"]
+    out += [" & ".join(row) + r" \\" for row in rows]
+    return out + [r"\end{longtable}}", ""]
+
+
+def _columns(*widths: float) -> str:
+    """``p`` columns (ragged right) whose widths, with the column gaps, add up to ``\\linewidth``."""
+    gaps = 2 * (len(widths) - 1)
+    cols = [rf">{{\raggedright\arraybackslash}}p{{\dimexpr {w}\linewidth-{gaps / len(widths):.3f}\tabcolsep\relax}}"
+            for w in widths]
+    return "@{}" + "".join(cols) + "@{}"
 
 
 def _summary_table(records: list[dict]) -> list[str]:
-    """The ``table`` environment: one row per claim, the verdict tally in the caption."""
-    out = [
-        "% bnproof summary; generated by bnproof.report. Requires \\usepackage{booktabs}.",
-        "\\begin{table}[ht]",
-        "\\centering",
-        "\\small",
-        "\\begin{tabular}{@{}llp{0.5\\linewidth}@{}}",
-        "\\toprule",
-        "Claim & Verdict & Key measured values \\\\",
-        "\\midrule",
-    ]
+    if not records:
+        return []
+    rows = []
     for r in records:
-        claim = latex_escape(str(r.get("claim", "?")))
-        verdict = latex_escape(str(r.get("verdict", "?")))
-        measured = latex_escape(summary(r.get("measured")))
-        out.append(f"\\texttt{{{claim}}} & {verdict} & {measured} \\\\")
-    counts = verdict_tally(records)
-    return out + [
-        "\\bottomrule",
-        "\\end{tabular}",
-        f"\\caption{{bnproof checks: {len(records)} claims" + (f" ({counts})" if counts else "") + ".}",
-        "\\label{tab:bnproof-summary}",
-        "\\end{table}",
-    ]
+        claim = str(r.get("claim", "?"))
+        rows.append([rf"\texttt{{{_text(claim)}}}",
+                     _text(str(r.get("confidence") or "—")), _verdict(r.get("verdict")),
+                     _text(elapsed_text(r.get("elapsed_s")) or "—")])
+    tally = verdict_tally(records)
+    caption = f"bnproof checks: {len(records)} claim{'s' if len(records) != 1 else ''}"
+    caption += f" ({tally})" if tally else ""
+    return _longtable(_columns(0.52, 0.16, 0.18, 0.14), ["claim", "confidence", "verdict", "time"], rows,
+                      latex_escape(caption + "."))
 
 
-def _statement_list(records: list[dict]) -> list[str]:
-    """A ``description`` list: each claim's statement, verdict and reason."""
-    out = ["\\begin{description}"]
-    for r in records:
-        claim = latex_escape(str(r.get("claim", "?")))
-        item = f"\\item[\\texttt{{{claim}}}]"
-        statement = math_span(r.get("statement"))  # same delimiter normalisation as Markdown
-        if statement.startswith("$") and not safe_math(statement[1:-1]):
-            item += f" \\texttt{{{latex_escape(statement)}}} \\\\"
-        elif statement.startswith("$"):
-            # A bare \\ straight after an item label is a LaTeX error, so only break after math.
-            item += f" {statement} \\\\"
-        line = f"\\emph{{{latex_escape(str(r.get('verdict', '?')))}}}"
-        if r.get("reason"):
-            line += ": " + latex_escape(" ".join(str(r["reason"]).split()))
-        out += [item, line]
-    return out + ["\\end{description}"]
+def _record_section(record: dict, anchor: str, figure: str | None) -> list[str]:
+    claim = str(record.get("claim", "?"))
+    out = [rf"\subsection{{\texttt{{{_text(claim)}}}}}\label{{{_label(anchor)}}}"]
+    cite = " ".join(str(record.get(k)) for k in ("paper", "source") if record.get(k))
+    if cite:
+        out += [rf"\noindent\emph{{{_text(cite)}}}\par\smallskip", ""]
+    out += [rf"\noindent\textbf{{Statement.}} {statement_latex(record.get('statement'))}\par\smallskip", ""]
+    verdict = rf"\noindent\textbf{{Verdict:}} {_verdict(record.get('verdict'))}"
+    if record.get("confidence"):
+        verdict += f" (confidence: {_text(str(record['confidence']))})"
+    if record.get("reason"):
+        verdict += ". " + _text(" ".join(str(record["reason"]).split()))
+    out += [verdict + r"\par", ""]
+    rows = [[rf"\texttt{{{_text(k)}}}", _text(e), _text(m)]
+            for k, e, m in comparison_rows(record)]
+    if rows:
+        out += _longtable(_columns(0.24, 0.38, 0.38), ["quantity", "paper / expected", "measured"], rows)
+    out += _details(record)
+    if figure:
+        out += _figure(figure)
+    return out + [""]
+
+
+def _details(record: dict) -> list[str]:
+    """Precision audit, time and parameters, in small type."""
+    lines = []
+    audit = audit_text(record.get("precision"))
+    time = elapsed_text(record.get("elapsed_s"))
+    if audit or time:
+        lines.append(r"\textbf{Precision:} " + _text("; ".join(x for x in (audit, time) if x)))
+    params = record.get("params")
+    if isinstance(params, Mapping) and params:
+        lines.append(r"\textbf{Parameters:} " + _text(params_text(params)))
+    return [r"{\small\sloppy\noindent " + r"\\ ".join(lines) + r"\par}", ""] if lines else []
+
+
+def _figure(path: str) -> list[str]:
+    return [r"\begin{center}", rf"\includegraphics[width=\linewidth,height=0.42\textheight,keepaspectratio]{{{path}}}",
+            r"\end{center}"]
+
+
+def _sweep_section(sweep: Sweep, anchor: str, figure: str | None) -> list[str]:
+    data = sweep.data
+    out = [rf"\subsection{{Sweep: \texttt{{{_text(sweep.claim)}}}}}\label{{{_label(anchor)}}}"]
+    if data.get("statement"):
+        out += [rf"\noindent\textbf{{Statement.}} {statement_latex(data.get('statement'))}\par\smallskip", ""]
+    population = data.get("population") if isinstance(data.get("population"), Mapping) else {}
+    line = rf"\noindent\textbf{{Population verdict:}} {_verdict(population.get('verdict'))}"
+    if population.get("reason"):
+        line += ". " + _text(" ".join(str(population["reason"]).split()))
+    counts = sweep_counts(population.get("counts"))
+    out += [line + (f" ({_text(counts)})" if counts else "") + r"\par", ""]
+    drawn = sweep_grid_text(data)
+    if drawn:
+        out += [r"\noindent\textbf{Drawn:} " + _text(drawn) + r"\par", ""]
+    out += _reproduce(population.get("refuting"))
+    rows = [[_text(c) for c in row] for row in sweep_cells(data.get("cells"))]
+    if rows:
+        out += _longtable(_columns(0.24, 0.08, 0.22, 0.22, 0.24), list(SWEEP_CELL_HEADER), rows)
+    if figure:
+        out += _figure(figure)
+    return out + [""]
+
+
+def _reproduce(refuting: Any) -> list[str]:
+    """The ``bnproof check`` commands that reproduce refuting seeds (at most :data:`MAX_COMMANDS`)."""
+    if not isinstance(refuting, list) or not refuting:
+        return []
+    items = [rf"\item \texttt{{{_text(str(r.get('command') or ''))}}}" for r in refuting[:MAX_COMMANDS]
+             if isinstance(r, Mapping) and r.get("command")]
+    if not items:
+        return []
+    more = len(refuting) - MAX_COMMANDS
+    out = [r"\noindent\textbf{Reproduce the refuting seeds:}", r"\begin{itemize}\small\setlength{\itemsep}{0pt}",
+           *items]
+    if more > 0:
+        out.append(rf"\item[] \ldots{{}} and {more} more (\texttt{{sweep.json}})")
+    return out + [r"\end{itemize}", ""]

@@ -336,3 +336,32 @@ def test_a_signal_during_a_record_write_waits_for_the_write(tmp_path):
         (tmp_path / "record.json").write_text("done")  # still runs: the signal is held back
     assert (tmp_path / "record.json").read_text() == "done"
     assert signal.getsignal(signal.SIGTERM) is not cli_mod._interrupt  # handlers restored
+
+
+def test_version(capsys):
+    import bnproof
+
+    code, out, err = cli(["--version"], capsys)
+    assert code == 0 and out == f"bnproof {bnproof.__version__}\n" and err == ""
+
+
+def test_bare_command_prints_the_help_once(capsys):
+    code, out, _ = cli([], capsys)
+    assert code == 2 and out.count("Usage:") == 1 and "check" in out
+
+
+def test_list_json_shows_the_measured_keys(capsys):
+    code, out, _ = cli(["list", "--json"], capsys)
+    claims = {c["id"]: c for c in json.loads(out)}
+    assert code == 0 and "k_eff" in claims["cao2023.linear.rate"]["measured_keys"]
+
+
+def test_records_written_by_out_follow_the_umask(tmp_path, capsys):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        code, _, _ = cli(["check", "lyu2022.exp-lr-equivalence", "--quick", "--out", str(tmp_path)], capsys)
+    finally:
+        os.umask(old)
+    assert code == 0 and (tmp_path / "lyu2022.exp-lr-equivalence.json").stat().st_mode & 0o777 == 0o644

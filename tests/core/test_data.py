@@ -112,3 +112,23 @@ def test_not_a_zip_and_unreadable(tmp_path):
         zf.writestr("y.npy", b"")
     with pytest.raises(BadInput):
         load_npz(bad)
+
+
+def test_check_memory_refuses_one_byte_over_the_budget_naming_the_limit(monkeypatch):
+    from bnproof.core.data import check_memory
+
+    monkeypatch.setattr(data_mod, "memory_budget", lambda: (1000, "the test limit"))
+    check_memory(1000, "n = 1")  # exactly the budget fits
+    with pytest.raises(BadInput, match=r"^n = 2 needs about 1 kB of memory, more than the test limit$"):
+        check_memory(1001, "n = 2")
+
+
+def test_generated_instance_is_checked_before_allocating(monkeypatch):
+    from bnproof.core.data import gaussian_instance
+
+    monkeypatch.setattr(data_mod, "memory_budget", lambda: (8 * (4 + 1) * 3, "the test limit"))
+    assert gaussian_instance(0, 4, 3).X.shape == (4, 3)  # X, y and w0: 8·(n + 1)·d bytes fit
+    with pytest.raises(BadInput, match=r"n = 4 samples in dimension d = 4 needs about .* more than the test limit"):
+        gaussian_instance(0, 4, 4)
+    with pytest.raises(BadInput, match="more than the test limit"):  # 10^18 entries: refused, never allocated
+        gaussian_instance(0, 10**9, 10**9)

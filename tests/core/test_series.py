@@ -52,3 +52,16 @@ def test_time_series_to_dict_with_several_columns_and_labels():
     assert list(plot) == ["x", "y", "labels", "xscale", "yscale", "title"]
 
 
+
+
+def test_time_series_overlays_are_written_only_when_set():
+    from bnproof.core.series import Span
+
+    plain = TimeSeries(t=[1], log10={"a": [0.0]}, columns=None, y="a", title="T").to_dict()["plot"]
+    assert not {"curves", "hlines", "ylabel", "spans"} & set(plain)
+    plot = TimeSeries(t=[1], log10={"a": [0.0]}, columns=None, y="a", title="T", spans=[Span(1, 2, "w")],
+                      curves=[Curve("fit", [0.0], x=[1], kind="fit")], hlines=[HLine(-1.0, "tol", kind="bound")],
+                      ylabel="$y$").to_dict()["plot"]
+    assert plot["curves"] == [{"label": "fit", "y": [0.0], "x": [1], "kind": "fit"}]
+    assert plot["hlines"] == [{"y": -1.0, "label": "tol", "kind": "bound"}]
+    assert plot["spans"] == [{"lo": 1, "hi": 2, "label": "w"}] and plot["ylabel"] == "$y$"

@@ -170,3 +170,19 @@ def test_non_finite_state_stops_the_run():
     prob = D.problem_from_data(data.X, data.y, "1e200", "exp")
     with pytest.raises(FloatingPointError, match="deviation engine: non-finite state"):
         D.run_deviation(prob, st, 1000, variant="numba", checkpoints=[1000], progress=lambda t, n: None)
+
+
+# --- the public helpers at their edges (mutation testing, benchmarks/mutation.py) --------------------
+
+
+def test_numba_usable_answers_for_the_numpy_reference_too():
+    _, prob, _ = _setup()
+    assert D.numba_usable(prob, "numpy") is True
+
+
+def test_advance_by_one_step_moves_and_by_zero_steps_does_not():
+    _, prob, st = _setup()
+    one, zero = st.copy(), st.copy()
+    D.advance(prob, one, 1, variant="numpy")
+    D.advance(prob, zero, 0, variant="numpy")
+    assert not np.array_equal(one.rh, st.rh) and np.array_equal(zero.rh, st.rh) and np.array_equal(zero.f, st.f)

@@ -159,3 +159,16 @@ def test_unknown_variant_is_rejected(data):
     prob, st = _setup(data)
     with pytest.raises(ValueError):
         C.run_deviation_cnn(prob, st, 10, variant="numba-dd")
+
+
+# --- advance's defaults (mutation testing, benchmarks/mutation.py) ----------------------------------
+
+
+def test_advance_folds_by_default(data):
+    prob, st = _setup(data)
+    default, folded, plain = st.copy(), st.copy(), st.copy()
+    C.advance(prob, default, 100, variant="numpy")
+    C.advance(prob, folded, 100, variant="numpy", fold=True)
+    C.advance(prob, plain, 100, variant="numpy", fold=False)
+    assert np.array_equal(default.rh, folded.rh) and np.array_equal(default.f, folded.f)
+    assert not np.array_equal(default.rh, plain.rh)  # the fold changes the low bits within 100 steps

@@ -68,3 +68,12 @@ def test_bad_times_are_rejected(inst):
     data, prob, z0 = inst
     with pytest.raises(ValueError):
         F.flow(prob.G, data.y, z0, t_max=10.0, times=[0.5, 2.0])
+
+
+def test_times_before_one_are_refused_by_the_range_check(inst):
+    # the range check itself (not a later solve_ivp error) names the interval
+    data, prob, z0 = inst
+    with pytest.raises(ValueError, match=r"observation times must lie in \[1, t_max\]"):
+        F.flow(prob.G, data.y, z0, t_max=10.0, times=[0.5, 2.0])
+    with pytest.raises(ValueError, match=r"observation times must lie in \[1, t_max\]"):
+        F.flow(prob.G, data.y, z0, t_max=10.0, times=[2.0, 20.0])

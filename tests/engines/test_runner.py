@@ -71,3 +71,29 @@ def test_chunked_run_defaults_to_log_checkpoints_and_stops_when_told():
     with pytest.raises(FloatingPointError, match="stop at 3"):
         run_chunked(_Halving().advance, _Halving().observe, 10, ctx_name="h", digits=17, checkpoints=[1, 2, 3, 10],
                     after_chunk=stop)
+
+
+# --- edges of the runners (mutation testing, benchmarks/mutation.py) ---------------------------------
+
+
+def test_one_step_horizon_has_checkpoints_zero_and_one_only():
+    assert log_checkpoints(1) == [0, 1] and log_checkpoints(0) == [0]
+
+
+def test_run_records_the_start_and_keeps_the_final_state():
+    tr = run(Float64Context(), lambda x: (x / 2,), (1.0,), 10, lambda x: {"x": x})
+    assert tr.t == log_checkpoints(10) and tr.t[0] == 0 and tr.values["x"][0] == repr(1.0)
+    assert tr.final_state == (2.0**-10,)  # exactly ``steps`` steps, not one more
+
+
+def test_chunked_run_below_200_steps_goes_step_by_step_with_progress():
+    eng = _Halving()
+    run_chunked(eng.advance, eng.observe, 100, ctx_name="halving", digits=17, checkpoints=[100],
+                progress=lambda t, n: None)
+    assert eng.calls == [1] * 100  # chunk = max(1, 100 // 200) = 1
+
+
+def test_chunked_run_of_zero_steps_has_infinite_speed():
+    eng = _Halving()
+    tr = run_chunked(eng.advance, eng.observe, 0, ctx_name="halving", digits=17)
+    assert tr.t == [0] and eng.calls == [] and tr.steps_per_s == float("inf")

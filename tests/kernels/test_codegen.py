@@ -103,3 +103,21 @@ def test_step_is_the_parameter_space_gd_step():
                 zl = [mpmath.mpf(ctx.to_str(v, 60)) for v in ctx.aslist(z)]
             assert max(abs(a - b) for a, b in zip(zl, zref)) < mpmath.mpf("1e-50")
             assert abs(mpmath.mpf(ctx.to_str(gam, 60)) - g) < mpmath.mpf("1e-50")
+
+
+# --- hoisting and the frozen kernel (mutation testing, benchmarks/mutation.py) -----------------------
+
+
+def test_hoisted_prints_nothing_when_there_is_no_invariant_factor():
+    from bnproof.kernels.codegen import hoisted
+
+    assert hoisted(bl.y * bl.r, str, "c") == ("", "r*y")
+    assert hoisted(3 * bl.y * bl.r, str, "c") == ("c = 3", "c * (r*y)")
+
+
+def test_compiled_kernel_is_frozen():
+    import dataclasses
+
+    k = _kernel(Float64Context(), "exp", False)[1]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        k.n = 3

@@ -66,3 +66,11 @@ def test_cnn_program_rejects_an_unknown_loss():
 def test_both_sources_start_with_the_shared_prelude():
     for src in (kd.kernel_source("exp"), kd.cnn_kernel_source("exp")):
         assert KERNEL_PRELUDE in src and src.index(KERNEL_PRELUDE) < src.index("def advance")
+
+
+@pytest.mark.parametrize("loss", ["exp", "logistic"])
+def test_generated_sources_are_valid_python(loss):
+    import ast
+
+    for src in (kd.kernel_source(loss), kd.cnn_kernel_source(loss)):
+        ast.parse(src)  # e.g. a temporary named "c-1" would be a syntax error

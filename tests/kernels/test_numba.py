@@ -58,3 +58,15 @@ def test_generated_source_must_not_break_the_loader(tmp_path, monkeypatch):
     monkeypatch.setenv("BNPROOF_CACHE", str(tmp_path))
     with pytest.raises(SyntaxError):
         kn.load_generated("def broken(:\n", "broken")
+
+
+def test_a_corrupted_cached_file_is_rewritten(tmp_path, monkeypatch):
+    import hashlib
+
+    monkeypatch.setenv("BNPROOF_CACHE", str(tmp_path))
+    src = "VALUE = 41 + 1\n"
+    digest = hashlib.sha256(src.encode()).hexdigest()[:16]
+    path = tmp_path / "kernels" / f"corrupt_{digest}.py"
+    path.parent.mkdir(parents=True)
+    path.write_text("VALUE = 0\n")  # same name, other content (a half-written or tampered file)
+    assert kn.load_generated(src, "corrupt").VALUE == 42 and path.read_text() == src

@@ -162,3 +162,24 @@ def test_momentum_training_converges_below_the_stability_edge_and_stops_above_it
     assert len(above) < 400 and above[-1] > 1e3 * above[0]  # stopped once past blowup × the initial loss
     assert np.array_equal(bp.popnet_params(net), theta0)  # the copies were trained, not the network
     assert below[0] == pytest.approx(bp.popnet_loss_grad(net, X, Y)[0])
+
+
+# --- batch statistics of the forward pass (mutation testing, benchmarks/mutation.py) -----------------
+
+
+def test_linear_bn_batch_gram_is_the_bsb1_point_exactly():
+    """With a linear activation each BN row has mean 0 and mean square 1 over its batch, so the
+    post-activation Gram matrix hhᵀ/N has diagonal 1 and off-diagonal −1/(B − 1) at every layer."""
+    runs = bp.batch_bn_gradients(np.random.default_rng(0), width=16, depth=3, batches=[4, 6], K=2, act="linear",
+                                 backward=False)
+    for B, r in runs.items():
+        assert r.gram_q.shape == (3, 2) and np.allclose(r.gram_q, 1.0, atol=1e-12)
+        assert np.allclose(r.gram_offdiag, -1 / (B - 1), atol=1e-12) and np.allclose(r.gram_c, -1 / (B - 1))
+
+
+def test_batch_gram_offdiagonal_is_the_ratio_times_the_diagonal():
+    runs = bp.batch_bn_gradients(np.random.default_rng(1), width=16, depth=2, batches=[4, 6], K=3, act="relu",
+                                 backward=False)
+    for r in runs.values():
+        assert not np.allclose(r.gram_q, 1.0)  # ReLU: a diagonal other than 1, so the two differ
+        assert np.allclose(r.gram_offdiag, r.gram_c * r.gram_q, rtol=1e-12)

@@ -166,3 +166,50 @@ def test_degenerate_batch_tolerance_boundary():
     apart = X.copy()
     apart[:, 2] = apart[:, 0] + 1e-6 * scale * np.sign(np.arange(10) - 4.5)
     assert bi.degenerate_batch(apart) is None
+
+
+def test_chain_sizes_are_checked_against_memory_before_allocating(monkeypatch):
+    from bnproof.core import data as data_mod
+    from bnproof.models.bn_init import chain_bytes, validate_sizes
+
+    limit = chain_bytes(16, 1024, 100, 10)
+    monkeypatch.setattr(data_mod, "memory_budget", lambda: (limit, "the test limit"))
+    validate_sizes(16, 1024, 100, 10)  # exactly the budget fits
+    for n, width, depth, seeds in [(17, 1024, 100, 10), (16, 1025, 100, 10), (16, 1024, 101, 10), (16, 1024, 100, 11)]:
+        with pytest.raises(BadInput, match=r"^--param n=\d+, width=\d+, depth=\d+, seeds=\d+ needs about .* the test limit$"):
+            validate_sizes(n, width, depth, seeds)
+    validate_sizes(16, 10**12, 1)  # without seeds: only the ranges (callers that allocate no chain)
+
+
+def test_chain_bytes_counts_the_seed_width_batch_arrays_and_the_layers():
+    from bnproof.models.bn_init import CHAIN_ARRAYS, chain_bytes
+
+    assert chain_bytes(16, 10**9, 1, 1) >= 8 * CHAIN_ARRAYS * 16 * 10**9
+    assert chain_bytes(32, 1024, 10**12, 8) > 10**14  # the observations of 10^12 layers alone
+
+
+# --- labels, messages and helpers at their edges (mutation testing, benchmarks/mutation.py) ----------
+
+
+def test_component_labels():
+    assert bi.Components(True, False, "relu").label == "RC+ReLU"
+    assert bi.Components(True, True, "linear").label == "RC+RS"
+    assert bi.Components(False, False, "linear").label == "vanilla linear"
+
+
+def test_width_violation_names_the_first_narrow_width():
+    assert bi.width_violation(8, [64, 4, 2]) == "width d = 4 < batch size n = 8: the claim assumes d ≥ n"
+    assert bi.width_violation(8, [8, 64]) is None
+
+
+def test_fully_correlated_batch_has_identical_columns():
+    X = bi.gaussian_batch(np.random.default_rng(0), 16, 4, correlation=1.0)
+    assert np.array_equal(X, np.repeat(X[:, :1], 4, axis=1))
+
+
+def test_chain_progress_every_25_layers_and_at_the_last():
+    calls = []
+    X = np.random.default_rng(0).standard_normal((2, 16, 4))
+    bi.chain_from_inputs(X, 30, bi.Components(True, False, "relu"), np.random.default_rng(1),
+                         lambda R: {"gap": bi.orthogonality_gap(R)}, lambda k, n: calls.append((k, n)))
+    assert calls == [(1, 30), (26, 30), (30, 30)]

@@ -107,3 +107,18 @@ def test_vanilla_recursion_matches_kernels():
     o = mf.wei_order_parameters(3, 2.0, 0.0, 1.0, False)
     assert o.q[1:3] == pytest.approx([2.0, 2.0]) and o.q_xy[1] == 0.0
     assert o.qtil_xy[1] == pytest.approx(2.0 * 0.25 * o.qtil_xy[2])  # E[relu'relu'] = 1/4 at c = q_xy^1/q^1 = 0
+
+
+# --- the truncation diagnostic and the tilde reading (mutation testing, benchmarks/mutation.py) ------
+
+
+def test_gegenbauer_tail_is_the_share_of_the_last_four_terms():
+    # φ = identity lives on C_1 alone: with kmax = 5 the last four terms (k = 2..5) carry nothing
+    r = mf.gegenbauer_rate(lambda x: x, 8, kmax=5, nodes=400)
+    assert r["rate"] == pytest.approx((8 - 2) / (8 - 3), rel=1e-10) and abs(r["tail"]) < 1e-12
+
+
+def test_wei_fim_bound_tilde_reading_skips_the_first_layer():
+    order = mf.WeiOrder([1.0, 1.0, 1.0], [0.5] * 3, [1.0] * 3, [0.25, 0.5, 0.75], [1.0] * 3, [2.0, 3.0, 5.0])
+    assert mf.wei_fim_bound(order, [7, 10, 1], reading="tilde", biases=False)["terms"] == [0.0, 10 * 3.0 * 5.0]
+    assert mf.wei_fim_bound(order, [7, 10, 1], reading="hat", biases=False)["terms"] == [7 * 0.25 * 3.0, 10 * 0.5 * 5.0]

@@ -167,3 +167,11 @@ def test_float_underflow_trap_and_remedy():
     assert bare.w[2] == 0.0 and not toy.grad(bare.w).any()
     noisy = gd(toy, w0, lr=0.1, weight_decay=1e-2, steps=6000, noise=1e-12, seed=0)
     assert noisy.w[2] != 0.0
+
+
+def test_noisy_gd_seed_defaults_to_zero():
+    toy = SphereToy()
+    w0 = toy.start(0.3, 1e-3, 1.0)
+    default = gd(toy, w0, lr=0.1, weight_decay=1e-2, steps=50, noise=1e-6)
+    assert np.array_equal(default.w, gd(toy, w0, lr=0.1, weight_decay=1e-2, steps=50, noise=1e-6, seed=0).w)
+    assert not np.array_equal(default.w, gd(toy, w0, lr=0.1, weight_decay=1e-2, steps=50, noise=1e-6, seed=1).w)

@@ -109,3 +109,110 @@ def multi_record() -> dict:
 def records() -> list[dict]:
     """A record with a gap series, one without a series, and a sparse odd one, in that order."""
     return [_series_record(), _plain_record(), _odd_record()]
+
+
+# --------------------------------------------------------------------------- sweeps and whole reports
+
+
+def _sweep_data() -> dict:
+    """A ``bnproof.sweep/1`` document as ``bnproof sweep --out`` writes it: a 1-D grid, one refuting cell."""
+    refuting = [{"seed": s, "params": {"eta": "0.5"},
+                 "command": f"bnproof check cao2023.linear.rate --seed {s} --param eta=0.5 --quick"} for s in range(12)]
+    return {
+        "schema": "bnproof.sweep/1", "claim": "cao2023.linear.rate", "confidence": "paper",
+        "statement": r"\gamma^\star - \gamma(w_t) \le \exp(-c \ln^2 t)", "seeds": [0, 20],
+        "grid": {"eta": ["0.1", "0.5"]},
+        "params": {"n": "8"}, "metrics": ["k"],
+        "population": {"verdict": "refuted", "reason": "refuted on 12 of 40 instances (seeds 0, 1, …)",
+                       "counts": {"total": 40, "verified": 28, "refuted": 12, "inconclusive": 0, "inapplicable": 0},
+                       "refuting": refuting},
+        "cells": [{"param.eta": "0.1", "param.n": "8", "n": 20, "verified": 20, "refuted": 0, "inconclusive": 0,
+                   "inapplicable": 0, "verified_rate": 1.0, "wilson_lo": 0.8389, "wilson_hi": 1.0,
+                   "k.q05": 2.71, "k.q50": 2.7437, "k.q95": 2.79},
+                  {"param.eta": "0.5", "param.n": "8", "n": 20, "verified": 8, "refuted": 12, "inconclusive": 0,
+                   "inapplicable": 0, "verified_rate": 0.4, "wilson_lo": 0.2188, "wilson_hi": 0.6134,
+                   "k.q05": None, "k.q50": None, "k.q95": None}],
+        "tasks": {"total": 40, "done": 40, "skipped_existing": 0}, "elapsed_s": 61.5, "figure": "figures/sweep",
+    }
+
+
+def make_sweep_dir(directory, data: dict | None = None):
+    """Write a sweep directory (sweep.json, figures/sweep.{png,pdf,svg}, records/) under ``directory``."""
+    import json
+
+    from matplotlib.figure import Figure
+
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "sweep.json").write_text(json.dumps(data or _sweep_data()), encoding="utf-8")
+    fig = Figure(figsize=(3, 2))
+    ax = fig.subplots()
+    ax.plot([0.1, 0.5], [1.0, 0.4], marker="o")
+    ax.set_title("verified rate")
+    (directory / "figures").mkdir(exist_ok=True)
+    for fmt in ("png", "pdf", "svg"):
+        fig.savefig(directory / "figures" / f"sweep.{fmt}", format=fmt)
+    (directory / "records").mkdir(exist_ok=True)
+    task = {"schema": "bnproof.check/1", "claim": "task.record.not.a.claim", "verdict": "refuted"}
+    (directory / "records" / "abc123.json").write_text(json.dumps(task), encoding="utf-8")
+    return directory
+
+
+@pytest.fixture
+def sweep_data() -> dict:
+    return _sweep_data()
+
+
+@pytest.fixture
+def sweep_factory():
+    """``make_sweep_dir(directory, data=None)``: write a sweep directory where a test wants it."""
+    return make_sweep_dir
+
+
+@pytest.fixture
+def sweep_dir(tmp_path):
+    return make_sweep_dir(tmp_path / "sweep")
+
+
+def _unicode_record() -> dict:
+    """A record full of the symbols real records carry (λ, ‖w‖², ≤, →, x̃, λ̄, ŵ, ᵀ, …)."""
+    text = "‖w‖² ≤ λ̄·η → ∞ as t → ∞; x̃ ≈ ŵ ± 1e-3 × γ; Σ_{i} ∈ ℝ, 11ᵀ, ∇ℓ ⊥ w, ½ ≳ ¼, § 3 — Ũ†, ⟨a, b⟩ 😀"
+    return {"schema": "bnproof.check/1", "claim": "unicode.symbols", "verdict": "inapplicable",
+            "statement": r"\|\nabla L\| \gtrsim \tfrac{1}{2}\lambda_{\max}\ \text{for all } t \ge 0",
+            "paper": text, "source": text, "reason": text, "confidence": "recon",
+            "expected": {"norm": text, "k": "≥ 2"}, "measured": {"norm": "1.234567890123456789e-400", "k": None},
+            "tolerance": {"rule": text}, "params": {"seed": 0, "note": text},
+            "precision": {"dps": 30, "audit_dps": 60, "agreeing_digits": {"λ": 25.04}}, "elapsed_s": 0.2}
+
+
+HOSTILE = r"\input{/etc/passwd} $x$ #1 50% a&b x_y {z} ~ ^ \ end </section><script>alert(1)</script> <svg onload=x>"
+
+
+def _hostile_record(**fields) -> dict:
+    """Record text that would inject LaTeX commands or HTML markup if it were not escaped."""
+    return {"schema": "bnproof.check/1", "claim": HOSTILE, "verdict": "refuted", "reason": HOSTILE,
+            "paper": HOSTILE, "confidence": HOSTILE, "statement": r"x \pdffiledump{/etc/passwd} </code><b>",
+            "measured": {HOSTILE: HOSTILE}, "expected": {HOSTILE: [HOSTILE]}, "params": {HOSTILE: HOSTILE}, **fields}
+
+
+@pytest.fixture
+def unicode_record() -> dict:
+    return _unicode_record()
+
+
+@pytest.fixture
+def hostile_record() -> dict:
+    return _hostile_record()
+
+
+@pytest.fixture(scope="session")
+def full_report(tmp_path_factory):
+    """One report in all formats (written once per session: figures take seconds) of the synthetic
+    records, a Unicode-laden one, a hostile one and a sweep; ``(directory, records, sweeps)``."""
+    from bnproof.report import load_inputs, write_report
+
+    root = tmp_path_factory.mktemp("full_report")
+    sweep_dir = make_sweep_dir(root / "sweep")
+    records = [_series_record(), _plain_record(), _odd_record(), _multi_record(), _unicode_record(), _hostile_record()]
+    _, sweeps = load_inputs(sweep_dir)
+    write_report(records, root / "out", sweeps=sweeps)
+    return root / "out", records, sweeps

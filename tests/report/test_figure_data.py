@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bnproof import report
-from bnproof.core.series import Curve, HLine, Panel, TimeSeries, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, Span, TimeSeries, panels
 from bnproof.report.figure_data import (
     figure_names,
     figure_panels,
@@ -100,3 +100,34 @@ def test_figure_names() -> None:
     assert report.figure_name("..") == "claim.png"
     names = figure_names([{"claim": "a"}, {"claim": "a"}, {}, {"claim": "a"}])
     assert names == ["a.png", "a-2.png", "claim.png", "a-3.png"]
+
+
+def test_kinds_bands_and_spans_are_read_back() -> None:
+    series = panels(Panel(
+        title="p", xlabel="x", ylabel="y", x=[1, 2, 3], yscale="log",
+        curves=[Curve("theory", [1.0, 2.0, 3.0], kind="theory")],
+        hlines=[HLine(0.5, "bound", kind="bound"), HLine(float("nan"), "dropped")],
+        bands=[Band("CI", [0.5, -1.0, 1.0], [1.5, 2.0, 2.0]), Band("predicted", [1, 1], [2, 2], x=[5, 6], kind="theory")],
+        spans=[Span(1.5, 2.5, "window"), Span(3.0, 3.0, "empty")]))
+    (panel,) = figure_panels({"series": series})
+    assert panel.curves[0].kind == "theory" and [h.kind for h in panel.hlines] == ["bound"]
+    ci, predicted = panel.bands
+    assert (list(ci.x), list(ci.lo), list(ci.hi)) == ([1.0, 3.0], [0.5, 1.0], [1.5, 2.0])  # lo ≤ 0 off a log axis
+    assert predicted.kind == "theory" and list(predicted.x) == [5.0, 6.0]
+    assert panel.spans == (Span(1.5, 2.5, "window"),)  # an empty window is dropped
+
+
+def test_time_series_hints_carry_overlays_spans_and_panels() -> None:
+    beside = Panel("beside", "x", "y", [1, 2], [Curve("a", [1, 2])])
+    series = TimeSeries(t=[1, 10, 100], log10={"gap": [0.0, -1.0, -3.0]}, columns=None, y="gap", title="g",
+                        curves=[Curve("fit", [-1.0, -3.0], x=[10, 100], kind="fit")],
+                        hlines=[HLine(-2.0, "tol", kind="bound")], spans=[Span(10, 100, "late")],
+                        panels=[beside], ylabel="$y$").to_dict()
+    plot = time_plot({"series": series})
+    assert [c.kind for c in plot.overlays] == ["fit"] and plot.hlines[0].kind == "bound"
+    assert plot.spans == (Span(10.0, 100.0, "late"),) and [p.title for p in plot.panels] == ["beside"]
+    assert plot.ylabel == "$y$"
+    # hand-made hints of the wrong shape are ignored, never a crash
+    series["plot"].update(curves="no", spans=[{"lo": "a"}], hlines=[None])
+    plot = time_plot({"series": series})
+    assert (plot.overlays, plot.spans, plot.hlines) == ((), (), ())

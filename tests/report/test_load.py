@@ -68,3 +68,40 @@ def test_a_record_made_by_core_loads(tmp_path: Path) -> None:
     (tmp_path / "demo.claim.json").write_text(json.dumps(record), encoding="utf-8")
     (loaded,) = load_records(tmp_path)
     assert loaded["claim"] == "demo.claim" and loaded["source"] == "Theorem 1" and loaded["elapsed_s"] == 0.123
+
+
+def test_sweep_directories_are_found_and_their_task_records_skipped(tmp_path: Path, records: list[dict],
+                                                                     sweep_factory) -> None:
+    make_sweep_dir = sweep_factory
+    make_sweep_dir(tmp_path / "sweeps" / "a")
+    make_sweep_dir(tmp_path / "sweeps" / "b")
+    (tmp_path / "sweeps" / "r.json").write_text(json.dumps(records[0]), encoding="utf-8")
+    recs, sweeps = report.load_inputs(tmp_path / "sweeps")
+    assert [r["claim"] for r in recs] == [records[0]["claim"]]  # records/ of a sweep are not claims
+    assert [s.directory.name for s in sweeps] == ["a", "b"] and sweeps[0].claim == "cao2023.linear.rate"
+    assert sweeps[0].figure_file("svg") == (tmp_path / "sweeps" / "a" / "figures" / "sweep.svg").resolve()
+    assert report.load_inputs(tmp_path / "sweeps" / "a")[0] == []  # a sweep directory itself
+    assert len(report.load_inputs(tmp_path / "sweeps" / "a" / "sweep.json")[1]) == 1  # its sweep.json
+
+
+def test_sweep_figure_must_stay_inside_its_directory(tmp_path: Path, sweep_data: dict, sweep_factory) -> None:
+    make_sweep_dir = sweep_factory
+    (tmp_path / "secret.svg").write_text("<svg/>", encoding="utf-8")
+    make_sweep_dir(tmp_path / "s", dict(sweep_data, figure="../secret"))
+    (sweep,) = report.load_inputs(tmp_path / "s")[1]
+    assert sweep.figure_file("svg") is None
+    make_sweep_dir(tmp_path / "t", dict(sweep_data, figure=None))
+    assert report.load_inputs(tmp_path / "t")[1][0].figure_file("png") is None
+
+
+def test_a_sweep_without_claim_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "sweep.json").write_text(json.dumps({"schema": "bnproof.sweep/1"}), encoding="utf-8")
+    with pytest.raises(ValueError, match="sweep without a 'claim'"):
+        report.load_inputs(tmp_path)
+
+
+def test_an_earlier_report_directory_reads_its_records(tmp_path: Path, records: list[dict]) -> None:
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "a.json").write_text(json.dumps(records[1]), encoding="utf-8")
+    (tmp_path / "report.md").write_text("x", encoding="utf-8")
+    assert report.load_inputs(tmp_path)[0] == [records[1]]

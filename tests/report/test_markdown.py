@@ -2,57 +2,52 @@
 
 from __future__ import annotations
 
-import copy
 import re
+from pathlib import Path
 
 from bnproof import report
 
 
-def test_markdown_lists_every_claim_and_verdict(records: list[dict]) -> None:
+def test_markdown_summary_and_sections(records: list[dict]) -> None:
     md = report.render_markdown(records)
+    assert md.startswith("# bnproof check report\n\n3 claims checked: 1 verified, 1 refuted, 1 inconclusive.")
+    assert "| claim | confidence | verdict | time |" in md
+    assert "| `cao2023.linear.rate` | paper | verified ✅ | 12.3 s |" in md
     for r in records:
-        assert r["claim"] in md
-        assert r["verdict"] in md
-    assert md.startswith("# ")
-    assert "| claim | verdict | expected | measured | precision | elapsed |" in md
+        assert f"## `{r['claim']}`" in md
     assert r"$\gamma^\star - \gamma(w_t) \le \exp(-c \ln^2 t)$" in md  # no doubled $$
     assert "$\\mathrm{BN}(aW x) = \\mathrm{BN}(W x)$" in md
-    assert "![" not in md  # no figure_dir, no links
+    assert "**Precision:** 50 digits; audit at 100 digits: 38.2 digits agree; 12.3 s" in md
+    assert "**Parameters:** `seed=0 · dps=50 · steps=100000" in md
+    assert "![" not in md  # no figures given, no links
 
 
-def test_markdown_handles_odd_values(records: list[dict]) -> None:
+def test_paper_value_next_to_measured_compacted(records: list[dict]) -> None:
     md = report.render_markdown(records)
-    assert "`nested.a.b`" in md  # nested dicts are flattened to dotted keys
-    assert "0, 1, 2, 3, 4, 5, …] (100 items)" in md
+    assert "| quantity | paper / expected | measured |" in md
+    assert "| `k` | `2` | `2.97` |" in md and "| `c` | `> 0` | `0.31` |" in md
+    assert "`1.23457e-400`" in md and "1.234567890123456789012345e-400" not in md
+    assert "(100 values)" in md and "null" not in md and "| `none` | — | — |" in md
     assert "a\\|b" in md  # pipes escaped inside table cells
-    assert "1.23457e-400" in md  # summary compacts huge decimal strings exactly
-    assert "1.234567890123456789012345e-400" in md  # detail shows them verbatim
-    # Summary rows keep exactly 7 unescaped separators (6 columns) despite the pipe value.
-    summary = [l for l in md.splitlines() if l.startswith("| `")][: len(records)]
-    for row in summary:
-        assert len(re.findall(r"(?<!\\)\|", row)) == 7
+    for row in [line for line in md.splitlines() if line.startswith("| `")]:
+        assert len(re.findall(r"(?<!\\)\|", row)) in (4, 5), row  # 3 or 4 columns despite the pipe value
 
 
-def test_markdown_figure_links_only_for_series(records: list[dict]) -> None:
-    md = report.render_markdown(records, figure_dir="figures")
+def test_figure_links(records: list[dict]) -> None:
+    md = report.render_markdown(records, figures=["figures/cao2023.linear.rate.png", None, "figures/a b(1).png"])
     assert "![cao2023.linear.rate](figures/cao2023.linear.rate.png)" in md
-    assert "figures/odd_claim_with_chars.png" in md  # generic series still gets a figure
-    assert "bn.scale_invariance.png" not in md
+    assert "(<figures/a b(1).png>)" in md and md.count("![") == 2
 
 
-def test_markdown_links_multi_curve_and_panel_figures(multi_record: dict) -> None:
-    md = report.render_markdown([multi_record], figure_dir="figures")
-    assert "(figures/cao2023.contrast.png)" in md
-    panel = {"claim": "x.depth", "verdict": "verified",
-             "series": {"panels": [{"x": [1, 2], "curves": [{"label": "a", "y": [1, 2]}]}]}}
-    assert "figures/" in report.render_markdown([panel], figure_dir="figures")
-
-
-def test_duplicate_claims_get_distinct_figures(series_record: dict) -> None:
-    recs = [series_record, copy.deepcopy(series_record)]
-    md = report.render_markdown(recs, figure_dir="figures")
-    assert "(figures/cao2023.linear.rate.png)" in md
-    assert "(figures/cao2023.linear.rate-2.png)" in md
+def test_sweep_section(sweep_dir: Path) -> None:
+    _, sweeps = report.load_inputs(sweep_dir)
+    md = report.render_markdown([], sweeps=sweeps, sweep_figures=["figures/sweep-cao2023.linear.rate.png"])
+    assert "## Sweeps" in md and "### Sweep `cao2023.linear.rate`" in md
+    assert "**Population verdict:** refuted ❌ — refuted on 12 of 40 instances" in md
+    assert "```sh\nbnproof check cao2023.linear.rate --seed 0 --param eta=0.5 --quick\n" in md
+    assert md.count("bnproof check cao2023") == 10 and "# … and 2 more (sweep.json)" in md
+    assert r"| eta=0.1, n=8 | 20 | 20 verified | 1 \[0.839, 1\] | k 2.744 \[2.71, 2.79\] |" in md
+    assert "![sweep cao2023.linear.rate](figures/sweep-cao2023.linear.rate.png)" in md
 
 
 def test_markdown_survives_minimal_records() -> None:
@@ -60,7 +55,7 @@ def test_markdown_survives_minimal_records() -> None:
     weird = dict(minimal, measured="just a string", expected=[1, 2], params=None, elapsed_s="n/a",
                  series={"t": "oops"})
     for recs in ([minimal], [weird], []):
-        assert isinstance(report.render_markdown(recs, figure_dir="f"), str)
+        assert isinstance(report.render_markdown(recs), str)
 
 
 def test_record_text_cannot_inject_html() -> None:
@@ -70,5 +65,6 @@ def test_record_text_cannot_inject_html() -> None:
     md = report.render_markdown([rec])
     assert "<script>" not in md and "<img" not in md
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img" in md
+    assert r"a\*b\_c \[x\](y) \$5" in report.render_markdown([dict(rec, reason="a*b_c [x](y) $5")])
     assert r"$a \lt  b \& c \gt  d \& e$" in md
     assert "## ``` a`b``c<x> ```" in md  # a fence longer than any backtick run inside

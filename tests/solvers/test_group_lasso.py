@@ -148,3 +148,41 @@ def test_network_patterns_rank_deficient_features():
     D, _ = cv.network_patterns(M, 0.5)
     D1, _ = cv.network_patterns(M[:, :1], 0.5)
     assert {tuple(col) for col in D.T} == {tuple(col) for col in D1.T}
+
+
+def test_sparsify_pruning_never_raises_the_penalty(monkeypatch):
+    """From an interior solution (the vertex LP made to fail), greedy pruning may drop a block only if
+    the others reproduce f at no larger Σt.  Blocks (1,−1)/√2 and (−1,1)/√2 (ReLU outputs e1/√2, e2/√2;
+    their sum is 0, so they cannot be merged) and a (1,1)/√2 block of norm ε: dropping the small block
+    first would raise Σt from 2 + ε to 2(1 + ε); dropping the first block instead reaches the optimum
+    1 + ε with the (1,1) block alone."""
+    from types import SimpleNamespace
+
+    real = cv.linprog
+    calls = []
+
+    def first_call_fails(*args, **kwargs):
+        calls.append(1)
+        return SimpleNamespace(status=2, x=None) if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(cv, "linprog", first_call_fails)
+    eps, r = 0.01, 1 / math.sqrt(2)
+    Q = np.array([[r, -r, eps * r], [-r, r, eps * r]])
+    sol = cv.ConvexSolution("optimal", 0.0, Q, np.zeros((2, 0)), np.ones((2, 3), bool), 1e-9, 0.0, 0.0)
+    sp = cv.sparsify(np.eye(2), np.array([1.0, 1.0]), sol, 0.1)
+    assert np.linalg.norm(sp.blocks, axis=0).sum() == pytest.approx(1 + eps, rel=1e-9)
+
+
+def test_exact_patterns_of_a_single_column():
+    """k = 1: the ray is ±1 itself and no step is taken off it: the two patterns of sign(a_i g)."""
+    D, general = cv.exact_patterns(np.array([[1.0], [-2.0], [3.0]]))
+    assert general and sorted(map(tuple, D.T.astype(int))) == [(0, 1, 0), (1, 0, 1)]
+
+
+def test_sparsify_merges_nearly_parallel_blocks_by_default():
+    """Outputs (1, 0) and (1, 1e-6): both blocks are needed at the vertex, and merging them into one
+    neuron changes the objective by far less than the default merge_rtol: one block."""
+    Q = np.array([[1.0, 1.0], [0.0, 1e-6]])
+    sol = cv.ConvexSolution("optimal", 0.0, Q, np.zeros((2, 0)), np.ones((2, 2), bool), 1e-9, 0.0, 0.0)
+    assert cv.sparsify(np.eye(2), np.array([2.0, 0.0]), sol, 0.1).m == 1
+    assert cv.sparsify(np.eye(2), np.array([2.0, 0.0]), sol, 0.1, merge_rtol=-1.0).m == 2  # merging off

@@ -137,3 +137,14 @@ def test_solver_failing_at_every_tolerance_is_an_inconclusive_record(monkeypatch
         max_margin(X, y)
     rec = run_claim(get_claim("cao2023.nobn.max-margin"), RunConfig(quick=True))
     assert rec["verdict"] == "inconclusive" and "CLARABEL failed" in rec["reason"]
+
+
+def test_stationarity_residual_is_relative_to_the_weight_norm():
+    """A margin of 1e-3 (‖w‖ = 1000): the residual ‖w − Xᵀ(αy)‖ is reported relative to max(1, ‖w‖)."""
+    X = np.array([[1.0, 1e-3], [1.0, -1e-3], [2.0, 3e-3]])
+    y = np.array([1.0, -1.0, 1.0])
+    sol = max_margin(X, y)
+    w_norm = float(np.linalg.norm(sol.w))
+    assert w_norm == pytest.approx(1000.0, rel=1e-6)
+    residual = float(np.linalg.norm(sol.w - X.T @ (sol.alpha * y)))
+    assert sol.kkt["stationarity"] == pytest.approx(residual / w_norm, rel=1e-9)

@@ -43,3 +43,8 @@ def test_nachum_saddle_factor_derived():
     assert all(dv.holds for dv in dvs)
     assert float(sb.saddle_spread_factor(sp.Integer(16))) == pytest.approx(1.06430, abs=1e-5)
     assert float(sb.saddle_spread_factor(sp.Integer(16)) ** 2) == pytest.approx(1.13274, abs=1e-5)
+
+
+def test_a_false_identity_without_free_symbols_is_still_evaluated():
+    d = sb.derive("one_is_two", "1 = 2", sp.Integer(1), sp.Integer(2))
+    assert not d.symbolic and d.numeric_error == 1.0 and not d.holds

@@ -47,3 +47,8 @@ def test_committed_derivations_do_not_drift():
     assert all(i.holds for i in ids), [i.name for i in ids if not i.holds]
     for name, content in render_files(ids).items():
         assert (root / name).read_text() == content, f"{name} drifted: run `bnproof derive`"
+
+
+def test_fast_identities_use_the_smallest_batch():
+    grad_z = next(i for i in bl.all_identities(fast=True) if i.name == "grad_z")
+    assert grad_z.holds and "z_1..z_2," in grad_z.method and "all 4 label patterns" in grad_z.method

@@ -68,3 +68,18 @@ def test_flow_constant_is_derived_from_the_clock_and_the_norm_recursion():
 def test_derivation_states_the_flow_constant():
     text = sym.render_lyu2022()[0]["lyu2022.md"]
     assert "## The sharpness-flow constant" in text and r"c = \frac{2}{g_{2} + 4}" in text
+
+
+def test_derivation_quotes_the_flow_constant_at_a_quarter_turn():
+    text = sym.render_lyu2022()[0]["lyu2022.md"]
+    assert f"at φ = π/4: c = {2 / 4.16:.4f} (α = ½), c = {2 / 5.44:.4f} (α = 3)." in text
+
+
+def test_a_long_failing_residual_is_summarised_by_its_value_at_the_test_point():
+    w0, w1, w2 = sym.W
+    expr = sum(w0**k for k in range(25)) * w1 * w2 * sym.C * sym.ETA * sym.LAM * sym.EPS  # 25 terms: too long
+    poly = sp.Poly(expr, w0, w1, w2, sym.C, sym.ETA, sym.LAM, sym.EPS)
+    point = {w0: sp.Rational(3, 10), w1: sp.Rational(-11, 10), w2: sp.Rational(7, 10), sym.C: 2,
+             sym.ETA: sp.Rational(1, 10), sym.LAM: sp.Rational(1, 100), sym.EPS: sp.Rational(1, 1000)}
+    value = sp.N(expr.subs(point), 6)  # the documented point: w = (0.3, −1.1, 0.7), c = 2, η = 0.1, λ = 0.01, ε = 1e-3
+    assert f"25 terms, degree 30; value {value} at a test point" in sym._describe(poly)

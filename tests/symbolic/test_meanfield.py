@@ -31,3 +31,11 @@ def test_rendered_derivations_are_deterministic():
         assert failed == []
         again, _ = render()
         assert files == again and all(t.startswith("<!-- generated") for t in files.values())
+
+
+def test_yang_page_lists_the_rate_from_b_equals_four():
+    from bnproof.models import meanfield as mf
+
+    text = smf.yang_markdown([])
+    values = ", ".join(f"$\\lambda({b}) = {mf.relu_rate(b):.4f}$" for b in (4, 5, 8, 16, 32, 64))
+    assert f"Values: {values}." in text

@@ -188,6 +188,20 @@ def _digits(a: Trajectory, b: Trajectory, keys: tuple[str, ...], count: int) -> 
     return {k: agreeing_digits(a.values[k][:count], b.values[k], cap=a.dps) for k in keys}
 
 
+XVAL_GAP_DIGITS = 30  # digits of the gap the cross-validation keeps at its horizon (its agreement is capped by them)
+
+
+def xval_context(ctx: Context, traj: Trajectory, count: int) -> Context:
+    """The cross-validation's arithmetic (unless --dps is given): ``ctx``, or ``ctx`` with more digits
+    when the deviation run's gap at the first ``count`` checkpoints falls below
+    10^-(dps - XVAL_GAP_DIGITS).  The multiprecision run
+    computes the gap as 1 - m_i with m_i near 1, so in ``dps`` digits a gap of 1e-90 is exactly 0; the
+    deviation run, which has no such cancellation, says beforehand how small it gets."""
+    finite = [v for v in traj.log10["gap"][:count] if math.isfinite(v)]
+    need = math.ceil(-min(finite)) + XVAL_GAP_DIGITS if finite else ctx.dps
+    return ctx if need <= ctx.dps else ctx.with_dps(need)
+
+
 def _audit_deviation(claim: Claim, config: RunConfig, model: GDModel, ctx: Context, traj: Trajectory, info: dict,
                      steps: int, cps: list[int], xval_horizon: int) -> Audit:
     """(1) the reference rerun over the whole horizon (compiled runs only); (2) the multiprecision
@@ -204,6 +218,8 @@ def _audit_deviation(claim: Claim, config: RunConfig, model: GDModel, ctx: Conte
         for k in keys:
             per[k] += ref_digits[k]
     xcps = [t for t in cps if t <= xval_horizon]
+    if config.dps is None:  # an explicit --dps is the user's: it is kept, and an underflow says which --dps to use
+        ctx = xval_context(ctx, traj, len(xcps))
     mp, _ = model.simulate(ctx, xcps[-1], xcps,
                            _progress(config, f"{claim.id} cross-validation ({ctx.name}, {ctx.dps} dps)"))
     x_digits = _digits(traj, mp, keys, len(xcps))

@@ -32,7 +32,7 @@ from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.precision import CONTEXT_NAMES
 from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, Outcome
-from bnproof.core.series import TimeSeries
+from bnproof.core.series import HLine, Span, TimeSeries
 from bnproof.engines.runner import Trajectory
 from bnproof.models.bn_linear import (
     asymptotic_rate,
@@ -61,6 +61,7 @@ from bnproof.papers.cao2023.local_rate import (
     decide_local_rate,
     local_rate,
 )
+from bnproof.papers.cao2023.rate_figure import RateWindow, rate_series
 from bnproof.symbolic import bn_cnn, bn_linear
 
 __all__ = ["PATCHWISE", "RATE", "check_patchwise", "check_rate", "measure_patchwise", "decide_patchwise",
@@ -73,18 +74,18 @@ K_LIMIT = 2  # asymptotic exponent of the patch gap under the linearisation [der
 
 _MODEL_PARAMS = (
     Param("n", 4, "samples in the generated instance (ignored with --data)", int, lo=1, hi=4096),
-    Param("P", 3, "patches per sample in the generated instance (ignored with --data)", int),
+    Param("P", 3, "patches per sample in the generated instance (ignored with --data)", int, lo=1, hi=1000),
     Param("d", 48, "patch dimension of the generated instance (ignored with --data); nP ≤ d makes a "
-                   "patch-wise uniform solution exist generically", int),
+                   "patch-wise uniform solution exist generically", int, lo=1, hi=100_000),
     Param("w0_scale", 1.0, "‖w0‖ of the generated instance", float, lo=0, lo_open=True),
     Param("pooling", "average", "second layer: average (f = γ·mean_p⟨w,x⁽ᵖ⁾⟩/‖w‖_Σ) or sum pooling; "
                                 "the paper's convention is unconfirmed [recon]", str, bn_cnn.POOLINGS),
     Param("arith", "flint", "arithmetic context of the multiprecision engine (the main run with "
           "engine=multiprecision, else the cross-check); giving it makes engine=auto choose multiprecision",
           str, CONTEXT_NAMES),
-    Param("audit_dps", 0, "digits of the precision-audit rerun (0: 2·dps + 10)", int, lo=0),
+    Param("audit_dps", 0, "digits of the precision-audit rerun (0: 2·dps + 10)", int, lo=0, hi=10_000),
     Param("audit", True, "run the precision audit (a record without it cannot be verified)", bool),
-    Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1),
+    Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1, hi=1000),
     Param("enforce_assumptions", True,
           "return `inapplicable` when no patch-wise uniform solution exists (false: run anyway)", bool),
 ) + engine_params("its NumPy reference", "nP-dim")
@@ -156,16 +157,37 @@ def _params(claim: Claim, config: RunConfig, res: CNNRun) -> dict:
     return params_record(claim, config, res, {"n": d.n, "P": d.P, "d": d.d, "data": d.source, "pooling": res.pooling})
 
 
-def _series(res: CNNRun) -> dict:
+def _gap_series(res: CNNRun, **extra) -> TimeSeries:
+    """The patch gap over t (``extra``: windows, lines, panels, or the columns drawn, of the claim's figure)."""
     tr = res.trajectory
 
     def finite(col):
         return [v if math.isfinite(v) else None for v in tr.log10[col]]
 
-    return TimeSeries(t=tr.t, y="gap", title="patch margin gap",
+    extra.setdefault("y", "gap")
+    return TimeSeries(t=tr.t, title="patch margin gap",
                       columns={"gap": tr.values["gap"], "sample_gap": tr.values["sample_gap"],
                                "gamma": tr.values["gamma"]},
-                      log10={"gap": finite("gap"), "sample_gap": finite("sample_gap")}).to_dict()
+                      log10={"gap": finite("gap"), "sample_gap": finite("sample_gap")},
+                      ylabel=r"$\log_{10}$ margin gap", **extra)
+
+
+def _series(res: CNNRun) -> dict:
+    return _gap_series(res).to_dict()
+
+
+def _patchwise_series(res: CNNRun, m: Patchwise, gap_tol: float) -> dict:
+    """Patch and sample gaps with the verdict's threshold and late window (and the certificate, if any)."""
+    t, _, _ = late_gap(res.trajectory)
+    lines = [HLine(math.log10(gap_tol), f"threshold: patch gap $\\leq$ {gap_tol:g} at the horizon")]
+    bound = m.measured.get("gap_lower_bound")
+    if bound is not None and float(bound) > 0:
+        lines.append(HLine(math.log10(float(bound)), r"certified: gap $\geq \mathrm{dist}(\tilde y, \mathrm{range}\,X_s)"
+                                                      r"/\sqrt{nP}$", kind="bound"))
+    spans = [Span(float(t[0]), float(t[-1]), "late window: non-increasing")] if len(t) >= 2 else []
+    labels = {"gap": r"patch: $\mathrm{max}_{i,p}|\mathrm{sign}(\gamma)m_{ip} - 1|$",
+              "sample_gap": r"sample: $\mathrm{max}_i|\mathrm{sign}(\gamma)m_i - 1|$"}
+    return _gap_series(res, y=["gap", "sample_gap"], labels=labels, rate=False, hlines=lines, spans=spans).to_dict()
 
 
 def _early(claim: Claim, config: RunConfig) -> tuple[Dataset, Solution, Outcome | None]:
@@ -294,11 +316,16 @@ def check_patchwise(claim: Claim, config: RunConfig) -> Outcome:
                 "sample_gap": "→ 0 (implied: (1/P)Σ_p m_ip = 1)", "direction": res.expected_direction}
     tolerance = {"gap": f"{gap_tol:g} at the horizon", "audit_min_digits": MIN_DIGITS}
     return Outcome(verdict, reason, expected, m.measured, tolerance, _params(claim, config, res),
-                   precision_record(res), _series(res))
+                   precision_record(res), _patchwise_series(res, m, gap_tol))
 
 
 PATCHWISE = register(Claim(
     id="cao2023.cnn.patchwise-uniform",
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "gap", "sample_gap", "patch_margins", "sample_margins", "direction", "log10_gap", "log10_sample_gap",
+        "gap_over_sample_gap", "patch_gap_when_sample_gap_first_below_1e-3", "gamma", "gap_nonincreasing_late",
+        "gap_lower_bound"
+    ),
     source="abstract [paper]; model and margin formula: reference notes §1.3, §3 T3 [recon]",
     paper="cao2023",
     citation=CITATION,
@@ -346,6 +373,7 @@ class Rate:
     window: tuple[int, int]
     c_inf: float | None
     measured: dict
+    figure: RateWindow | None = None  # what the figure draws of the window (rate_figure)
 
 
 def _rate_record(tr: Trajectory, t: np.ndarray, lg: np.ndarray, fits: list, shifted, local: LocalRate | None,
@@ -396,8 +424,9 @@ def measure_rate(res: CNNRun, sol: Solution, k_claim: float, frac: float) -> Rat
         mech = _diagnostic(rates.integrated_rate, t, lg, h)
         local = local_rate(t, lg, h, 1.0, shift)
     measured = _rate_record(tr, t, lg, fits, shifted, local, shift, mech, c_inf)
+    figure = RateWindow(t, lg, h if sol[0] else None, 1.0, shift, K_LIMIT)
     return Rate(audit_digits(res), _no_solution_refutation(sol, tr), local, k_fit, k_err, shift,
-                math.exp(lg[0]), (int(t[0]), int(t[-1])), c_inf, measured)
+                math.exp(lg[0]), (int(t[0]), int(t[-1])), c_inf, measured, figure)
 
 
 def decide_rate(m: Rate, k_claim: float, rate_tol: float = RATE_TOL) -> tuple[str, str]:
@@ -466,11 +495,24 @@ def check_rate(claim: Claim, config: RunConfig) -> Outcome:
                  "audit_min_digits": MIN_DIGITS, "window": f"last {frac:g} of the log t range",
                  "asymptotic_regime": f"gap at the window start ≤ {ASYMPTOTIC_GAP:g}"}
     return Outcome(verdict, reason, expected, m.measured, tolerance, _params(claim, config, res),
-                   precision_record(res), _series(res))
+                   precision_record(res), _rate_series(res, m, rate_tol))
+
+
+def _rate_series(res: CNNRun, m: Rate, rate_tol: float) -> dict:
+    """The gap with the window, the linearisation's prediction and the fit; the local-rate ratio beside it."""
+    fit = (m.measured["c"], m.measured["k"]) if m.measured.get("k") is not None else None
+    regime = HLine(math.log10(ASYMPTOTIC_GAP), f"asymptotic regime: gap $\\leq$ {ASYMPTOTIC_GAP:g} at the window start")
+    return rate_series(_gap_series(res, hlines=[regime]), m.figure, m.local, fit, rate_tol, r"$c^{\prime}\,\gamma$")
 
 
 RATE = register(Claim(
     id="cao2023.cnn.rate",
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "gap", "sample_gap", "local_rate_ratio", "local_rate_ratio_last", "local_rate_ratio_max_dev", "k_eff",
+        "k_eff_ci95", "k_eff_predicted", "local_window", "mechanism", "c_inf", "local_rate_over_2c_inf_L", "c_2", "k",
+        "k_stderr", "k_ci95", "c", "fit_variable", "k_unshifted", "best_family", "log10_gap", "gap_at_window_start",
+        "window", "fits", "gap_lower_bound"
+    ),
     source="reference notes §3 T3 [recon]",
     paper="cao2023",
     citation=CITATION,

@@ -36,7 +36,7 @@ LINEAR_PARAMS = (
           lo_open=True, hi=1e3),
     Param("center", False, "mean-centre inside BN (the paper's convention is unconfirmed [recon])", bool),
     Param("arith", "flint", "arithmetic context of the main run", str, CONTEXT_NAMES),
-    Param("audit_dps", 0, "digits of the precision-audit rerun (0: about twice --dps)", int, lo=0),
+    Param("audit_dps", 0, "digits of the precision-audit rerun (0: about twice --dps)", int, lo=0, hi=10_000),
     Param("audit", True, "run the precision audit (a record without it cannot be verified)", bool),
     Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1, hi=1000),
     Param("enforce_assumptions", True,
@@ -57,7 +57,8 @@ def engine_params(audited: str, recursion: str) -> tuple[Param, Param]:
               f"{audited} and cross-validated against the multiprecision engine), `multiprecision` "
               f"(the {recursion} recursion at --dps), `auto` (deviation unless --param arith is given)", str, ENGINES),
         Param("xval_steps", 10_000,
-              "deviation engine: steps of the multiprecision cross-validation run (capped at --steps)", int),
+              "deviation engine: steps of the multiprecision cross-validation run (capped at --steps)", int,
+              lo=1, hi=10**10),
     )
 
 

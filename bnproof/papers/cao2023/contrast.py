@@ -24,7 +24,7 @@ from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.precision import CONTEXT_NAMES
 from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import TimeSeries
+from bnproof.core.series import Curve, HLine, Panel, Span, TimeSeries
 from bnproof.core.verdicts import combine
 from bnproof.engines.runner import Trajectory
 from bnproof.papers.cao2023.audited_run import (
@@ -45,6 +45,7 @@ from bnproof.papers.cao2023.common import (
     nobn_audit_steps,
     w0_note,
 )
+from bnproof.papers.cao2023.direction_figure import inverse_log_reference, log2_ratio_curve, values
 from bnproof.papers.cao2023.limits import (
     Limits,
     angle,
@@ -185,19 +186,57 @@ def decide_contrast(checks: list[SubCheck], verified_reason: str) -> tuple[str, 
     return verdict, "; ".join(f"{c.name} fails: {c.detail}" for c in (refuting or failed))
 
 
-def _series(bn: Trajectory, nobn: Trajectory) -> dict:
+def _series(bn: Trajectory, nobn: Trajectory, b: BNSide, n: NoBNSide, lim: Limits, o: dict) -> dict:
+    """BN's gap on the time axes; beside it plain GD's angles (radians, with the thresholds and the 1/log t
+    reference) and -ln y/ln² t of both runs over their late windows (the two rates the verdict contrasts)."""
     ts = sorted(set(bn.t) | set(nobn.t))
 
     def col(tr: Trajectory, key: str) -> list:
         at = dict(zip(tr.t, tr.log10[key]))
         return [at[t] if t in at and math.isfinite(at[t]) else None for t in ts]
 
-    labels = {"bn_gap": "BN: max_i |sign(γ)m_i − 1|", "nobn_angle_mm": "no BN: ∠(w_t, w_mm)",
-              "nobn_angle_hat": "no BN: ∠(w_t, ŵ)"}
+    frac = o["window"]
+    tb = late_gap(bn, frac)[0] if b.sup is not None else []
+    hints = {"spans": [Span(float(tb[0]), float(tb[-1]), "BN late window")] if len(tb) else [],
+             "hlines": [HLine(math.log10(o["gap_tol"]), f"threshold: gap $\\leq$ {o['gap_tol']:g}")]}
     return TimeSeries(t=ts, log10={"bn_gap": col(bn, "gap"), "nobn_angle_mm": col(nobn, "angle_mm"),
                                    "nobn_angle_hat": col(nobn, "angle_hat")},
-                      columns=None, y=list(labels), labels=labels,
-                      title="BN → uniform margin (fast); no BN → max margin (1/log t)").to_dict()
+                      columns=None, y="bn_gap", labels={"bn_gap": "BN"}, title="BN: margin gap", rate=False,
+                      ylabel=r"$\log_{10}\,\mathrm{max}_i\,|\mathrm{sign}(\gamma)\,m_i - 1|$",
+                      panels=[_angle_panel(nobn, n, lim, o), *_ratio_panel(bn, nobn, b, n, frac)], **hints).to_dict()
+
+
+def _angle_panel(nobn: Trajectory, n: NoBNSide, lim: Limits, o: dict) -> Panel:
+    """Plain GD's angles to both limits, the thresholds own·separation, the separation and 1/log t."""
+    t, own, sep = [float(v) for v in nobn.t], o["own_frac"], lim.separation
+    to_mm, to_hat = values(nobn.log10["angle_mm"]), values(nobn.log10["angle_hat"])
+    curves = [Curve(r"$\angle(w_t, w_{\mathrm{mm}})$", to_mm), Curve(r"$\angle(w_t, \hat w)$", to_hat)]
+    if to_mm[-1] is not None and t[-1] > 1:
+        curves.append(inverse_log_reference(t, t[-1], to_mm[-1], colour="C0"))
+    spans = []
+    if n.profile is not None:
+        tn = late_log(nobn, "angle_mm", o["window"])[0]
+        spans.append(Span(float(tn[0]), float(tn[-1]), "late window"))
+    return Panel("no BN: angles to the two limits", "step $t$", "angle (rad)", t, curves, xscale="log", yscale="log",
+                 hlines=[HLine(sep, r"separation $\angle(\hat w, w_{\mathrm{mm}})$", kind="theory"),
+                         HLine(own * sep, f"thresholds: {own:g}, {1 - own:g} of it", kind="bound"),
+                         HLine((1 - own) * sep, "", kind="bound")],
+                 spans=spans)
+
+
+def _ratio_panel(bn: Trajectory, nobn: Trajectory, b: BNSide, n: NoBNSide, frac: float) -> list[Panel]:
+    """-ln y / ln² t over each run's late window: bounded below and rising for BN, falling for plain GD."""
+    curves = []
+    if b.sup is not None:
+        tb, lgb = late_gap(bn, frac)[:2]
+        curves.append(log2_ratio_curve(tb, lgb, "BN: gap (must not decrease)"))
+    if n.profile is not None:
+        tn, lgn = late_log(nobn, "angle_mm", frac)
+        curves.append(log2_ratio_curve(tn, lgn, r"no BN: $\angle(w_t, w_{\mathrm{mm}})$ (falls: $1/\ln t$)"))
+    if not curves:
+        return []
+    return [Panel("the two rates over the late windows", "step $t$",
+                  r"$-\ln y\,/\,\ln^2 t$", [], curves, xscale="log", yscale="log")]
 
 
 def _measured(bn: BNLinearRun, nb: NoBNRun, b: BNSide, n: NoBNSide, lim: Limits, checks: list[SubCheck]) -> dict:
@@ -332,11 +371,16 @@ def check_contrast(claim: Claim, config: RunConfig) -> Outcome:
               "enforce_assumptions": o["enforce_assumptions"], "roles": "swapped" if swapped else "bn-uniform"}
     return Outcome(verdict, reason, _expected(lim, own, o["gap_tol"], o["p_tol"], o["min_separation"]),
                    _measured(bn, nb, b, n, lim, checks), tolerance, params, _precision(bn, nb, b, n),
-                   _series(btr, ntr))
+                   _series(btr, ntr, b, n, lim, o))
 
 
 CONTRAST = register(Claim(
     id="cao2023.contrast",
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "separation", "bn_direction", "nobn_direction", "bn_angle_to_uniform", "bn_angle_to_max_margin",
+        "nobn_angle_to_max_margin", "nobn_angle_to_uniform", "bn_gap", "bn_ratio_log2", "nobn_angle_times_log_t",
+        "nobn_p_last_decade", "nobn_best_family", "alpha", "checks", "svm"
+    ),
     source="abstract [paper]; the comparison: reference notes §2-3 (T1 vs T2, check E) [recon]",
     paper="cao2023",
     citation=f"{CITATION}; the no-BN baseline is {SOUDRY}",
@@ -357,13 +401,15 @@ CONTRAST = register(Claim(
         Param("d", 12, "dimension of the generated instance (ignored with --data)", int, lo=1, hi=100_000),
         Param("w0_scale", 1.0, "‖w0‖ of the generated instance", float, lo=0, lo_open=True),
         Param("center", False, "mean-centre inside BN (the paper's convention is unconfirmed [recon])", bool),
-        Param("bn_steps", 10_000, "GD steps of the BN run (also with --quick); --steps sets the no-BN horizon", int, lo=1),
+        Param("bn_steps", 10_000, "GD steps of the BN run (also with --quick); --steps sets the no-BN horizon", int, lo=1,
+              hi=10**10),
         Param("bn_arith", "flint", "arithmetic context of the BN run (at --dps digits)", str, CONTEXT_NAMES),
-        Param("bn_audit_dps", 0, "digits of the BN audit rerun (0: 2·dps + 10)", int, lo=0),
-        Param("nobn_audit_dps", 30, "digits of the python-flint audits of the float64 no-BN run", int, lo=10),
+        Param("bn_audit_dps", 0, "digits of the BN audit rerun (0: 2·dps + 10)", int, lo=0, hi=10_000),
+        Param("nobn_audit_dps", 30, "digits of the python-flint audits of the float64 no-BN run", int, lo=10,
+              hi=10_000),
         Param("audit", True, "run the precision audits (a record without them cannot be verified)", bool),
-        Param("audit_steps", 0, "no-BN audited segment length (0: 20000, 5000 with --quick)", int, lo=0),
-        Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1),
+        Param("audit_steps", 0, "no-BN audited segment length (0: 20000, 5000 with --quick)", int, lo=0, hi=10**10),
+        Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1, hi=1000),
         Param("window", 0.5, "late window: the last fraction of the log t range", float, lo=0.1, hi=1,
               tolerance=True),
         Param("own_frac", 0.25, "each run must end within own_frac·separation of its own limit", float, lo=0,

@@ -88,7 +88,7 @@ from bnproof.core.controls import ASSUMPTION_DROPPED, STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
 from bnproof.core.params import ListOf, Param, RunConfig
 from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, HLine, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, panels
 from bnproof.core.verdicts import combine
 from bnproof.papers.cao2023.common import CITATION
 from bnproof.solvers.svm import max_margin
@@ -467,29 +467,56 @@ def check_uniform_beats_max(claim: Claim, config: RunConfig) -> Outcome:
     tolerance = {"difference": f"CI at level {level:g} excludes 0; |CI| < {min_effect:g} counts as no difference",
                  "coincide_angle_rad": COINCIDE_ANGLE}
     return Outcome(combine(verdicts), "; ".join(reasons), expected, measured, tolerance,
-                   _params(claim, config, cons, st), precision, series=_figure(details))
+                   _params(claim, config, cons, st), precision,
+                   series=_figure(details, st["orientation"], st["min_effect"]))
 
 
-def _figure(details: dict) -> dict:
-    """One panel per example: both classifiers' Monte Carlo test error per training draw."""
+def _figure(details: dict, orientation: int, min_effect: float) -> dict:
+    """Per example: both classifiers' test errors per draw (Monte Carlo with Wilson bands, exact Gaussian
+    error), and the paired difference the verdict reads, with its CI and the no-difference band."""
     figure = []
     for key, detail in details.items():
         rows = [r for r in detail.get("per_draw") or [] if "err_unif" in r and "err_mm" in r]
         if not rows:  # e.g. the control, where the classifiers coincide and no error is estimated
             continue
-        summary = detail.get("summary", {})
-        hlines = [HLine(summary[name], f"mean {label}")
-                  for name, label in (("err_unif", "uniform"), ("err_mm", "max-margin")) if name in summary]
-        figure.append(Panel(
-            title=f"{key}: {detail['construction'].get('title', '')} ({detail['verdict']})",
-            xlabel="training-set draw", ylabel="test error", xscale=None, yscale="log",
-            x=[r["draw"] for r in rows],
-            curves=[Curve("patch-wise uniform margin", [r["err_unif"] for r in rows]),
-                    Curve("max margin (SVM)", [r["err_mm"] for r in rows])],
-            hlines=hlines))
+        draws = [r["draw"] for r in rows]
+        curves, bands = [], []
+        for i, (name, label, short) in enumerate((("unif", "uniform margin", "uniform"),
+                                                  ("mm", "max margin (SVM)", "max margin"))):
+            curves.append(Curve(label, [r[f"err_{name}"] for r in rows]))
+            curves.append(Curve(f"exact: {short}", [r[f"exact_{name}"] for r in rows], style=f"C{i}", kind="theory"))
+            bands.append(Band(f"{label}, 95% CI", [r[f"err_{name}_wilson"][0] for r in rows],  # Wilson, per draw
+                              [r[f"err_{name}_wilson"][1] for r in rows]))
+        figure.append(Panel(f"{key}: {detail['construction'].get('title', '')}", "training-set draw", "test error",
+                            draws, curves, xscale=None, yscale="log", bands=bands))
+        if "summary" in detail:
+            figure.append(_difference_panel(key, detail, rows, orientation, min_effect))
     return panels(*figure)
+
+
+def _difference_panel(key: str, detail: dict, rows: list, orientation: int, min_effect: float) -> Panel:
+    """err_mm − err_unif per draw, its mean's CI (the verdict's interval), 0 and the band ±min_effect."""
+    s, draws = detail["summary"], [r["draw"] for r in rows]
+    ends = [min(draws), max(draws)]
+    lo, hi = s["diff_ci"]
+    better = "uniform" if orientation > 0 else "max margin"
+    return Panel(f"{key}: paired difference ($> 0$: {better} better)", "training-set draw",
+                 r"$\mathrm{err}_{\mathrm{mm}} - \mathrm{err}_{\mathrm{unif}}$", draws,
+                 [Curve("per draw", [r["err_mm"] - r["err_unif"] for r in rows])], xscale=None,
+                 hlines=[HLine(0.0, "no difference", kind="theory")],
+                 bands=[Band("mean: 95% CI (verdict)", [lo, lo], [hi, hi], x=ends),
+                        Band(f"$\\pm${min_effect:g}: too small to count", [-min_effect] * 2, [min_effect] * 2, x=ends,
+                             kind="bound")])
+
+
 UNIFORM_BEATS_MAX = register(Claim(
     id="cao2023.examples.uniform-beats-max",
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "A: verdict", "A: err_unif", "A: err_mm", "A: difference", "A: win_rate", "A: exact err_unif / err_mm",
+        "A: angle(ŵ, w_mm) rad", "B: verdict", "B: err_unif", "B: err_mm", "B: difference", "B: win_rate",
+        "B: exact err_unif / err_mm", "B: angle(ŵ, w_mm) rad", "examples", "control: verdict",
+        "control: angle(ŵ, w_mm) rad"
+    ),
     source="abstract [paper] (T4); the paper's two examples were not available: reference notes §4 [recon]",
     paper="cao2023",
     citation=CITATION,
@@ -512,16 +539,16 @@ UNIFORM_BEATS_MAX = register(Claim(
               "classifiers coincide)", ListOf(str, unique_sorted=False)),
         Param("n", 12, "training points per draw", int, lo=1, hi=10_000),
         Param("d", 240, "patch dimension (A, B)", int, lo=1, hi=100_000),
-        Param("P", 3, "patches per point (A, B): one signal patch + P-1 noise patches", int),
+        Param("P", 3, "patches per point (A, B): one signal patch + P-1 noise patches", int, lo=1, hi=1000),
         Param("sigma", 1.0, "noise standard deviation per coordinate", float),
         Param("a_mu", 3.0, "A: signal strength ‖u‖ (uniform wins iff roughly μ² < σ²d/n)", float),
         Param("b_mu_strong", 10.0, "B: strength of the common feature u_1", float),
         Param("b_mu_weak", 1.5, "B: strength of the rare feature u_2", float),
         Param("b_q", 0.3, "B: probability of the rare feature", float),
-        Param("control_d", 240, "control: dimension of the single patch", int),
+        Param("control_d", 240, "control: dimension of the single patch", int, lo=1, hi=100_000),
         Param("control_mu", 3.0, "control: signal strength", float),
-        Param("draws", 20, "training-set draws R per example (--quick: 10)", int),
-        Param("n_test", 100_000, "fresh test points N per draw", int),
+        Param("draws", 20, "training-set draws R per example (--quick: 10)", int, lo=1, hi=10_000),
+        Param("n_test", 100_000, "fresh test points N per draw", int, lo=1, hi=10**7),
         Param("test_sampler", "projected", "projected: exact joint law of the two test scores; full: every "
               "patch of every test point", str, ("projected", "full")),
         Param("level", 0.95, "confidence level of every interval", float, lo=0.9, hi=1, hi_open=True, tolerance=True),

@@ -23,7 +23,7 @@ from bnproof.core.data import Dataset, gaussian_instance
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, Outcome
-from bnproof.core.series import TimeSeries
+from bnproof.core.series import HLine, Span, TimeSeries
 from bnproof.engines import deviation as dev
 from bnproof.engines import flow as fl
 from bnproof.models.bn_linear import (
@@ -59,6 +59,7 @@ from bnproof.papers.cao2023.local_rate import (
     decide_local_rate,
     local_rate,
 )
+from bnproof.papers.cao2023.rate_figure import RateWindow, rate_series
 
 __all__ = ["UNIFORM_MARGIN", "RATE", "check_uniform_margin", "check_rate", "measure_uniform_margin",
            "decide_uniform_margin", "measure_rate", "decide_rate", "linear_instance", "flow_summary"]
@@ -101,11 +102,30 @@ def _params(claim: Claim, config: RunConfig, res: BNLinearRun) -> dict:
                                               "center": res.center})
 
 
-def _series(res: BNLinearRun) -> dict:
+GAP_LABEL = r"$\log_{10}\,\mathrm{max}_i\,|\mathrm{sign}(\gamma)\,m_i - 1|$"
+
+
+def _gap_series(res: BNLinearRun, **extra) -> TimeSeries:
+    """The margin gap over t (``extra``: windows, lines, panels of the claim's figure)."""
     tr = res.trajectory
     return TimeSeries(t=tr.t, columns={"gap": tr.values["gap"], "gamma": tr.values["gamma"]},
                       log10={"gap": [v if math.isfinite(v) else None for v in tr.log10["gap"]]},
-                      y="gap", title="margin gap").to_dict()
+                      y="gap", title="margin gap", ylabel=GAP_LABEL, **extra)
+
+
+def _series(res: BNLinearRun) -> dict:
+    return _gap_series(res).to_dict()
+
+
+def _uniform_series(res: BNLinearRun, m: UniformMargin, gap_tol: float) -> dict:
+    """The gap with the verdict's threshold, its late window and, when it certifies, the lower bound."""
+    t, _, _ = late_gap(res.trajectory)
+    lines = [HLine(math.log10(gap_tol), f"threshold: gap $\\leq$ {gap_tol:g} at the horizon")]
+    if m.bound > BOUND_CERTIFIES:  # below it the float64 bound is noise, not a certificate
+        lines.append(HLine(math.log10(m.bound), r"certified: gap $\geq \mathrm{dist}(y, \mathrm{range}\,X)/\sqrt{n}$",
+                           kind="bound"))
+    spans = [Span(float(t[0]), float(t[-1]), "late window: non-increasing")] if len(t) >= 2 else []
+    return _gap_series(res, rate=False, hlines=lines, spans=spans).to_dict()
 
 
 def _lost_outcome(claim: Claim, config: RunConfig, res: BNLinearRun) -> Outcome | None:
@@ -203,11 +223,15 @@ def check_uniform_margin(claim: Claim, config: RunConfig) -> Outcome:
                 "direction": res.expected_direction}
     tolerance = {"gap": f"{gap_tol:g} at the horizon", "audit_min_digits": MIN_DIGITS}
     return Outcome(verdict, reason, expected, m.measured, tolerance, _params(claim, config, res),
-                   precision_record(res), _series(res))
+                   precision_record(res), _uniform_series(res, m, gap_tol))
 
 
 UNIFORM_MARGIN = register(Claim(
     id="cao2023.linear.uniform-margin",
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "gap", "gap_lower_bound", "margins", "direction", "log10_gap", "gamma", "gap_nonincreasing_late",
+        "gamma_minus_log_eta_t", "loss_times_eta_t"
+    ),
     source="abstract [paper]; theorem statement: reference notes §3 T1 [recon]",
     paper="cao2023",
     citation=CITATION,
@@ -254,6 +278,7 @@ class Rate:
     c_lin: float  # λ_min(QKQ|1⊥)/(n s²): the linearisation's rate constant [derived]
     measured: dict
     bound: float = 0.0  # certified lower bound on every w's gap (> 0: no uniform margin exists)
+    figure: RateWindow | None = None  # what the figure draws of the window (rate_figure)
 
 
 def _diagnostic(fn, *args, **kwargs):
@@ -280,6 +305,7 @@ def measure_rate(res: BNLinearRun, k_claim: float, frac: float, flow_t_max: floa
     tr = res.trajectory
     eta = float(res.eta)
     t, lg, gam = late_gap(tr, frac)
+    gam = np.abs(gam)  # (w, γ) -> (-w, -γ) is an exact symmetry: a run may converge with γ -> -∞
     c_lin = linearized_rate(res.data, res.center, res.s_final)
     h = eta * np.exp(-gam) * gam * (gam + 1)  # -d ln gap/dt = c·h [derived]
     local = local_rate(t, lg, h, c_lin, eta)
@@ -312,7 +338,8 @@ def measure_rate(res: BNLinearRun, k_claim: float, frac: float, flow_t_max: floa
     window = (int(t[0]), int(t[-1])) if len(t) else (0, 0)
     bound = gap_lower_bound(res.data, res.center)
     measured["gap_lower_bound"] = bound
-    return Rate(audit_digits(res), local, k_fit, k_err, window, c_lin, measured, bound)
+    figure = RateWindow(t, lg, h, c_lin, eta, K_LIMIT)
+    return Rate(audit_digits(res), local, k_fit, k_err, window, c_lin, measured, bound, figure)
 
 
 def decide_rate(m: Rate, k_claim: float, rate_tol: float = RATE_TOL) -> tuple[str, str]:
@@ -410,11 +437,23 @@ def check_rate(claim: Claim, config: RunConfig) -> Outcome:
                  "late_window": f"≥ {MIN_POINTS} checkpoints over ≥ {MIN_DECADES:g} decade of t",
                  "audit_min_digits": MIN_DIGITS, "window": f"last {frac:g} of the log t range"}
     return Outcome(verdict, reason, expected, m.measured, tolerance, _params(claim, config, res),
-                   precision_record(res), _series(res))
+                   precision_record(res), _rate_series(res, m, rate_tol))
+
+
+def _rate_series(res: BNLinearRun, m: Rate, rate_tol: float) -> dict:
+    """The gap with the window, the linearisation's prediction and the fit; the local-rate ratio beside it."""
+    fit = (m.measured["c"], m.measured["k"]) if m.measured.get("k") is not None else None
+    return rate_series(_gap_series(res), m.figure, m.local, fit, rate_tol, r"$c\,\gamma(\gamma+1)$")
 
 
 RATE = register(Claim(
     id="cao2023.linear.rate",
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "gap", "local_rate_ratio", "local_rate_ratio_last", "local_rate_ratio_max_dev", "k_eff", "k_eff_ci95",
+        "k_eff_predicted", "local_window", "c_lin", "c_hat", "c_hat_rel_diff", "local_rate_over_c_gamma_gamma1",
+        "k_eff_mechanism_at_horizon", "k", "k_stderr", "k_ci95", "c", "fit_variable", "k_unshifted", "best_family",
+        "log10_gap", "window", "fits", "gap_lower_bound"
+    ),
     source="abstract [paper]; the bounded quantity and constants: reference notes §3 T1 [recon]",
     paper="cao2023",
     citation=CITATION,

@@ -28,7 +28,8 @@ from bnproof.analysis import rates
 from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED
 from bnproof.papers.cao2023.common import ci95
 
-__all__ = ["MIN_POINTS", "MIN_DECADES", "RATE_TOL", "LocalRate", "local_rate", "decide_local_rate"]
+__all__ = ["MIN_POINTS", "MIN_DECADES", "RATE_TOL", "LocalRate", "local_rate", "decide_local_rate", "predicted_drops",
+           "usable"]
 
 MIN_POINTS = 8  # checkpoints the late window needs
 MIN_DECADES = 1.0  # decades of t the late window must span
@@ -86,15 +87,24 @@ def _k_local(t: np.ndarray, lg: np.ndarray, shift: float) -> tuple[float | None,
     return float(out["k"]), float(out["k_stderr"])
 
 
-def local_rate(t: np.ndarray, log_gap: np.ndarray, intensity: np.ndarray, c: float, shift: float) -> LocalRate:
-    """Segment ratios -Δ ln gap / (c ∫h dt) (trapezoid in ln t on h·t) and effective exponents in log(shift·t)."""
+def usable(t: np.ndarray, log_gap: np.ndarray, intensity: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The checkpoints (t > 0) where t, ln gap and the intensity are all finite, as float arrays."""
     t, lg, h = (np.asarray(a, dtype=float) for a in (t, log_gap, intensity))
     ok = np.isfinite(t) & np.isfinite(lg) & np.isfinite(h) & (t > 0)
-    t, lg, h = t[ok], lg[ok], h[ok]
+    return t[ok], lg[ok], h[ok]
+
+
+def predicted_drops(t: np.ndarray, intensity: np.ndarray, c: float) -> np.ndarray:
+    """The predicted -Δ ln gap of each segment, c ∫h dt (trapezoid in ln t on h·t)."""
+    return c * 0.5 * (intensity[1:] * t[1:] + intensity[:-1] * t[:-1]) * np.diff(np.log(t))
+
+
+def local_rate(t: np.ndarray, log_gap: np.ndarray, intensity: np.ndarray, c: float, shift: float) -> LocalRate:
+    """Segment ratios -Δ ln gap / (c ∫h dt) (trapezoid in ln t on h·t) and effective exponents in log(shift·t)."""
+    t, lg, h = usable(t, log_gap, intensity)
     if len(t) < 2 or not (math.isfinite(c) and c > 0):
         return LocalRate(int(t[0]) if len(t) else 0, int(t[-1]) if len(t) else 0, len(t), (), None, None, None)
-    dlt = np.diff(np.log(t))
-    pred = c * 0.5 * (h[1:] * t[1:] + h[:-1] * t[:-1]) * dlt  # predicted -Δ ln gap per segment
+    pred = predicted_drops(t, h, c)  # predicted -Δ ln gap per segment
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = -np.diff(lg) / pred
     ratios = tuple(float(r) if math.isfinite(r) else math.inf for r in ratios)

@@ -20,7 +20,7 @@ from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.precision import CONTEXT_NAMES
 from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import TimeSeries
+from bnproof.core.series import Curve, Panel, Span, TimeSeries
 from bnproof.engines.runner import Trajectory
 from bnproof.papers.cao2023.common import (
     CITATION,
@@ -32,6 +32,7 @@ from bnproof.papers.cao2023.common import (
     nobn_audit_steps,
     w0_note,
 )
+from bnproof.papers.cao2023.direction_figure import as_log10, inverse_log_reference, last_decade_fit, values
 from bnproof.papers.cao2023.limits import (
     Limits,
     inapplicable,
@@ -54,16 +55,54 @@ MIN_DECADES = 2.0  # the late window needs the last decade of t and the one befo
 KKT_TOL = 1e-6  # largest KKT residual of the SVM that still counts as a certified solution
 
 
-def _series(tr: Trajectory, angle_keys: list[str], limit: str) -> dict:
+_W_MM, _W_HAT = r"w_{\mathrm{mm}}", r"\hat w"
+
+
+def _time_series(tr: Trajectory, angle_keys: list[str], limit: str, **extra) -> TimeSeries:
+    """The angles (radians) on the time axes; the margin gap, a different quantity, in a panel beside them."""
     cols = angle_keys + ["margin_gap"]
-    claimed = "w_mm" if limit == "max-margin" else "ŵ"
-    labels = {"angle": f"∠(w_t, {claimed}) (claimed limit)", "angle_mm": "∠(w_t, w_mm)", "angle_hat": "∠(w_t, ŵ)",
-              "margin_gap": "γ_mm − min_i y_i⟨w_t,x_i⟩/‖w_t‖"}
+    claimed = _W_MM if limit == "max-margin" else _W_HAT
+    labels = {"angle": f"$\\angle(w_t, {claimed})$ (claimed limit)", "angle_mm": f"$\\angle(w_t, {_W_MM})$",
+              "angle_hat": f"$\\angle(w_t, {_W_HAT})$"}
     # the claimed limit is w_mm by default: do not draw the same curve twice
-    shown = [k for k in cols if not (k == "angle_mm" and tr.values["angle"] == tr.values["angle_mm"])]
+    shown = [k for k in angle_keys if not (k == "angle_mm" and tr.values["angle"] == tr.values["angle_mm"])]
+    extra.setdefault("panels", [_margin_panel(tr)])
     return TimeSeries(t=tr.t, columns={k: tr.values[k] for k in cols},
                       log10={k: [v if math.isfinite(v) else None for v in tr.log10[k]] for k in cols},
-                      y=shown, labels={k: labels[k] for k in shown}, title="GD without BN").to_dict()
+                      y=shown, labels={k: labels[k] for k in shown}, title="GD without BN: direction",
+                      ylabel=r"$\log_{10}$ angle (rad)", rate=False, **extra)
+
+
+def _series(tr: Trajectory, angle_keys: list[str], limit: str) -> dict:
+    return _time_series(tr, angle_keys, limit).to_dict()
+
+
+def _margin_panel(tr: Trajectory) -> Panel:
+    """γ_mm − min_i y_i⟨w_t, x_i⟩/‖w_t‖ against t, with the 1/log t reference through the horizon."""
+    gap = values(tr.log10["margin_gap"])
+    curves = [Curve(r"$\gamma_{\mathrm{mm}} - \mathrm{min}_i\, y_i\langle w_t, x_i\rangle/\|w_t\|$", gap)]
+    if gap[-1] is not None and tr.t[-1] > 1:
+        curves.append(inverse_log_reference(tr.t, tr.t[-1], gap[-1], colour="C0"))
+    return Panel("margin gap to the SVM margin", "step $t$", "normalised-margin gap", [float(t) for t in tr.t],
+                 curves, xscale="log", yscale="log")
+
+
+def _figure(tr: Trajectory, angle_keys: list[str], limit: str, frac: float, p_tol: float) -> dict:
+    """The angle with the 1/log t reference, the last-decade inverse-log fit and the windows the verdict
+    reads; angle·ln t (bounded for a 1/log t decay) and the margin gap beside it."""
+    t, lg = late_log(tr, "angle", frac)
+    curves = [as_log10(inverse_log_reference(tr.t, tr.t[-1], float(tr.last("angle")),
+                                             r"$\propto 1/\ln t$ (Soudry et al.)", colour="C0"))]
+    fit = last_decade_fit(t, lg, 1 - p_tol)
+    if fit is not None:
+        curves.append(as_log10(fit))
+    spans = [Span(float(t[0]), float(t[-1]), "late window (fits)"),
+             Span(float(t[-1] / 10), float(t[-1]), "last decade (exponent $p$)")]
+    product = Panel(r"angle $\times\, \ln t$ over the late window", "step $t$", r"$\angle(w_t, \cdot)\,\ln t$ (rad)",
+                    [float(v) for v in t], [Curve("claimed limit", [float(math.exp(v) * math.log(x))
+                                                                    for x, v in zip(t, lg)])], xscale="log")
+    return _time_series(tr, angle_keys, limit, curves=curves, spans=spans,
+                        panels=[product, _margin_panel(tr)]).to_dict()
 
 
 @dataclass(frozen=True)
@@ -225,11 +264,16 @@ def check_max_margin(claim: Claim, config: RunConfig) -> Outcome:
     tolerance = {"p_tol": p_tol, "audit_min_digits": MIN_DIGITS, "kkt_max": KKT_TOL,
                  "window": f"last {frac:g} of the log t range"}
     return Outcome(verdict, reason, _expected(target, claim_rate, p_tol), m.measured, tolerance, params,
-                   precision, series)
+                   precision, _figure(tr, list(refs), limit, frac, p_tol))
 
 
 MAX_MARGIN = register(Claim(
     id="cao2023.nobn.max-margin",
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "direction", "angle_to_max_margin", "angle_to_limit", "angle_to_uniform_margin", "angle_times_log_t",
+        "p_last_decade", "p_previous_decade", "best_family", "p_inverse_log", "p_inverse_log_stderr", "fits",
+        "ratio_log2", "margin_gap", "margin_gap_times_log_t", "separation_uniform_vs_max", "window", "svm"
+    ),
     source="Soudry et al. (JMLR 2018); as Cao et al.'s baseline: reference notes §3 T2, check E [recon]",
     paper="cao2023",
     citation=f"{CITATION}; the baseline is {SOUDRY}",
@@ -249,10 +293,10 @@ MAX_MARGIN = register(Claim(
         Param("w0_scale", 1.0, "‖w0‖ of the generated instance", float, lo=0, lo_open=True),
         Param("audit", True, "run the precision audits (a record without them cannot be verified)", bool),
         Param("audit_dps", 0, "digits of the python-flint audit reruns (0: 30 for a float64 main run, else 2·dps+10)",
-              int, lo=0),
+              int, lo=0, hi=10_000),
         Param("audit_steps", 0, "length of each audited segment (prefix and late; 0: 20000, 5000 with --quick)",
-              int, lo=0),
-        Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1),
+              int, lo=0, hi=10**10),
+        Param("per_decade", 24, "log-spaced checkpoints per decade of t", int, lo=1, hi=1000),
         Param("window", 0.5, "late window: the last fraction of the log t range", float, lo=0.1, hi=1,
               tolerance=True),
         Param("p_tol", 0.25, "the angle must decay at least like (log t)^-(1 - p_tol) over the last decade of t",

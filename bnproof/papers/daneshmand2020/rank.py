@@ -19,7 +19,7 @@ from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, C
 from bnproof.core.data import Dataset, validate
 from bnproof.core.params import ListOf, Param, RunConfig
 from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, HLine, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, Span, panels
 from bnproof.core.verdicts import interval_verdict
 from bnproof.models import bn_init as bi
 
@@ -144,12 +144,27 @@ def decide_rank(setup: RankSetup, runs: RankRuns) -> tuple[str, str, bool]:
 
 
 def _figure(setup: RankSetup, runs: RankRuns) -> dict:
-    curves = []
-    for d in setup.widths:
-        curves += [Curve(f"{setup.bn.label}, d = {d}", runs.bn_per_layer[d]), Curve(f"vanilla, d = {d}", runs.vanilla_per_layer[d])]
-    return panels(Panel(f"soft rank vs depth (n = {setup.n}, τ = {setup.tau:g})", "layer", "soft rank",
-                        list(range(setup.depth + 1)), curves, yscale="log",
-                        hlines=[HLine(runs.rows[str(d)]["required"], f"c·min(√d, n), d = {d}") for d in setup.widths]))
+    """BN arm (with c·min(√d, n) and the time-averaged rank's CI over the averaged layers) beside the vanilla arm."""
+    layers, half = list(range(setup.depth + 1)), setup.depth // 2
+    window = [half, setup.depth]
+    bn, vanilla, bands = [], [], []
+    for i, d in enumerate(setup.widths):
+        row, colour = runs.rows[str(d)], f"C{i % 10}"
+        bn.append(Curve(f"$d = {d}$", runs.bn_per_layer[d], style=f"{colour}-"))
+        bn.append(Curve(f"bound $c\\,\\min(\\sqrt{{d}}, n)$, $d = {d}$", [row["required"]] * 2, x=window,
+                        style=colour, kind="bound"))
+        avg, h = row["bn_rank_avg_last_half"], row["bn_rank_ci95"]
+        bands.append(Band(f"$d = {d}$", [avg - h] * 2, [avg + h] * 2, x=window))
+        vanilla.append(Curve(f"$d = {d}$", runs.vanilla_per_layer[d], style=f"{colour}-"))
+    title = f"$n = {setup.n}$, $\\tau = {setup.tau:g}$"
+    return panels(
+        Panel(f"{setup.bn.label}: soft rank vs depth ({title})", r"layer $\ell$", r"soft rank $\mathrm{rank}_\tau(H_\ell)$",
+              layers, bn, yscale="log", bands=bands,
+              spans=[Span(half, setup.depth, "averaged layers (95% CI band)")]),
+        Panel(f"vanilla: soft rank vs depth ({title})", r"layer $\ell$", r"soft rank $\mathrm{rank}_\tau(H_\ell)$",
+              layers, vanilla, yscale="log",
+              hlines=[HLine(VANILLA_COLLAPSED, f"collapsed: rank $\\leq {VANILLA_COLLAPSED:g}$"),
+                      HLine(1.0, "rank one (the limit)", kind="theory")]))
 
 
 def check_rank(claim: Claim, config: RunConfig) -> Outcome:
@@ -215,6 +230,7 @@ CONTROLS = (
 
 register(Claim(
     id="daneshmand2020.rank", paper="daneshmand2020", citation=CITATION,
+    measured_keys=("per_width", "vanilla_collapsed_at_smallest_width", "seeds"),
     source="reference notes §(b2) [recon]: abstract; the Ω(√d) rank bound as quoted by a NeurIPS review",
     summary="soft rank vs depth: collapses without normalization, BN keeps it of order √d (capped at n)",
     statement=(r"\text{vanilla: } \mathrm{rank}_\tau(H_\ell) \to 1;\quad \text{BN: } \tfrac{1}{L}\sum_\ell "

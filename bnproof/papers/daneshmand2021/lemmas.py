@@ -15,6 +15,7 @@ import numpy as np
 
 from bnproof.claims import Claim, register
 from bnproof.core.controls import STATEMENT_FLIP, Control
+from bnproof.core.data import check_memory
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import REFUTED, VERIFIED, Outcome, jsonable
@@ -243,16 +244,26 @@ def decide_lemmas(setup: LemmasSetup, r: dict[str, dict]) -> tuple[str, str]:
 
 def _lemma8_panel(n: int, points: int = 24) -> dict:
     """Lemma 8 on the extremal family σ_n² = 1/n − δ, σ_j² = 1/n + δ/(n−1): there p_n = σ_n² g(δ) exactly,
-    so the contraction (1/n − p_n)/(1/n − σ_n²) is drawn against the bounds of both readings."""
+    so the contraction (1/n − p_n)/(1/n − σ_n²) is drawn against the bounds of both readings; beside it
+    Lemma 10's g(δ) above its tangent at 0 (convex, g(0) = 1, g'(0) = 2n/(n+2))."""
     s2 = np.linspace(0.02, 0.98, points) / n
     ratio = [(1 / n - x * lemma10_g(1 / n - x, n)) / (1 / n - x) for x in s2]
-    return panels(Panel(
-        f"Lemma 8 contraction on the extremal spectra (n = {n})", "σ_n²", "(1/n − p_n)/(1/n − σ_n²)",
-        [float(x) for x in s2],
+    contraction = Panel(
+        f"Lemma 8: contraction on extremal spectra ($n = {n}$)", r"$\sigma_n^2$",
+        r"$(1/n - p_n)\,/\,(1/n - \sigma_n^2)$", [float(x) for x in s2],
         [Curve("exact (quadrature)", [float(r) for r in ratio]),
-         Curve("1 − (2n/(n+2)) σ_n² (proof)", [float(1 - 2 * n / (n + 2) * x) for x in s2]),
-         Curve("1 − (2/3) σ_n² (statement)", [float(1 - 2 / 3 * x) for x in s2]),
-         Curve("1 − (2/3) σ_n (α bounds σ_n)", [float(1 - 2 / 3 * math.sqrt(x)) for x in s2])]))
+         Curve(r"proof: $1 - \frac{2n}{n+2}\,\sigma_n^2$", [float(1 - 2 * n / (n + 2) * x) for x in s2], kind="theory"),
+         Curve(r"statement: $1 - \frac{2}{3}\,\sigma_n^2$", [float(1 - 2 / 3 * x) for x in s2], kind="bound"),
+         Curve(r"misprint reading: $1 - \frac{2}{3}\,\sigma_n$", [float(1 - 2 / 3 * math.sqrt(x)) for x in s2],
+               kind="reference")])
+    delta = np.linspace(0.0, 0.96, points) / n
+    convex = Panel(
+        f"Lemma 10: $g$ is convex ($n = {n}$)", r"$\delta = 1/n - \sigma_n^2$", r"$g(\delta)$",
+        [float(x) for x in delta],
+        [Curve("$g$ (quadrature)", [lemma10_g(float(x), n) for x in delta]),
+         Curve(r"tangent at 0: $1 + \frac{2n}{n+2}\,\delta$", [float(1 + 2 * n / (n + 2) * x) for x in delta],
+               kind="theory")])
+    return panels(contraction, convex)
 
 
 def _setup(claim: Claim, config: RunConfig) -> LemmasSetup:
@@ -260,6 +271,8 @@ def _setup(claim: Claim, config: RunConfig) -> LemmasSetup:
     if draws < 100:
         raise BadInput(f"--param draws must be >= 100, got {draws}")
     bi.validate_sizes(2, width, 1)
+    # the Monte Carlo of Lemma 6 holds ~4 arrays (draws, width, n) at the largest n
+    check_memory(8 * 4 * draws * width * max(LEMMA_NS), f"--param draws={draws}, width={width}")
     return LemmasSetup(claim.param(config, "p_reading"), claim.param(config, "alpha_reading"),
                        claim.param(config, "constant"), claim.quick_cap(config, "draws", draws, 1000), width,
                        LEMMA_NS[:3] if config.quick else LEMMA_NS, 2 if config.quick else 5)
@@ -312,6 +325,10 @@ CONTROLS = (
 
 register(Claim(
     id="daneshmand2021.lemmas", paper="daneshmand2021", citation=CITATION,
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "lemma4", "lemma6_expectation", "lemma6_concentration", "lemma8", "lemma10", "quadrature_crosscheck",
+        "theorem5", "theorem1_constant", "symbolic"
+    ),
     source="Lemmas 4, 6, 8, 9 (Sawa's formula), 10 and Theorem 5 (Appendix)",
     summary="Lemmas 4, 6/9, 8, 10 and Theorem 5 of the orthogonality proof, in both readings of the flagged misprints",
     statement=(r"V \le 2n\hat V;\ \mathbb E[C_{\ell+1}] = \mathrm{diag}(p_i(\sigma)),\ p_i = \int_0^\infty \sigma_i^2"

@@ -19,7 +19,7 @@ from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, C
 from bnproof.core.errors import BadInput
 from bnproof.core.params import ListOf, Param, RunConfig
 from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, Span, panels
 from bnproof.core.verdicts import combine, interval_verdict
 from bnproof.models import bn_init as bi
 from bnproof.papers.daneshmand2021.common import ALPHA_READINGS, CITATION, CONSTANTS
@@ -195,16 +195,55 @@ def decide_orthogonality(setup: OrthogonalitySetup, m: dict) -> tuple[str, str]:
 
 
 def _figure(setup: OrthogonalitySetup, m: dict) -> dict:
-    widths, mean_floor = setup.widths, m["floors"].mean(axis=1)
-    return panels(
-        Panel(f"orthogonality gap vs depth ({setup.comp.label}, n={setup.n})", "layer ℓ", "E V(H_ℓ)",
-              list(range(setup.depth + 1)),
-              [Curve(f"d = {d}", [float(v) for v in m["runs"][d]["V"].mean(axis=1)]) for d in widths], yscale="log"),
-        Panel("floor vs width", "width d", f"mean V over layers > {setup.burn_in}", [float(w) for w in widths],
-              [Curve("measured (mean over seeds)", [float(f) for f in mean_floor]),
-               Curve(f"fit slope {m['slope']:.3f}", [float(math.exp(m["intercept"]) * w ** m["slope"]) for w in widths]),
-               Curve("slope −1/2 (theory)", [float(mean_floor[0] * (w / widths[0]) ** -0.5) for w in widths])],
-              xscale="log", yscale="log"))
+    """V against depth (with the bound and the depth-rate fit) and the floor against width (with the slope band)."""
+    return panels(_depth_panel(setup, m), _floor_panel(setup, m))
+
+
+def _depth_panel(setup: OrthogonalitySetup, m: dict) -> Panel:
+    """Mean V per layer and width with its 95% CI, Theorem 1's bound at the largest width, the depth-rate fit."""
+    layers = list(range(setup.depth + 1))
+    curves, bands = [], []
+    for d in setup.widths:
+        mean, half = mean_halfwidth(m["runs"][d]["V"], axis=1)
+        curves.append(Curve(f"$d = {d}$", [float(v) for v in mean]))
+        bands.append(Band(f"$d = {d}$", [float(v) for v in mean - half], [float(v) for v in mean + half]))
+    d, start = setup.widths[-1], setup.burn_in
+    if m["alpha"].get(d, 0) > 0:
+        bound = theorem1_bound(np.arange(setup.depth + 1), m["alpha"][d], setup.n, d, setup.constant, start)
+        curves.append(Curve(f"Thm 1 bound, $d = {d}$", [float(b) for b in bound[start + 2:]],
+                            x=layers[start + 2:], kind="bound"))
+    mean_v = np.log(m["runs"][d]["V"].mean(axis=1)[1:m["K"] + 1])
+    ell = np.arange(1, m["K"] + 1)
+    log_rate = math.log(m["rate"])
+    fit = np.exp(mean_v.mean() + log_rate * (ell - ell.mean()))  # the OLS line through the centroid
+    curves.append(Curve(f"fit: $\\propto {m['rate']:.3f}^{{\\ell}}$", [float(v) for v in fit], x=[int(v) for v in ell],
+                        kind="fit"))
+    return Panel(f"orthogonality gap vs depth ({setup.comp.label}, $n = {setup.n}$)", r"layer $\ell$",
+                 r"$\mathbb{E}\,V(H_\ell)$", layers, curves, yscale="log", bands=bands,
+                 hlines=[HLine(m["vmax"], r"max $V = \sqrt{1 - 1/n}$")],
+                 spans=[Span(start + 1, setup.depth, f"floor: layers $> {start}$")])
+
+
+def _floor_panel(setup: OrthogonalitySetup, m: dict) -> Panel:
+    """Floor per width with its 95% CI, the fitted slope, and the theory's slope with the verdict's band."""
+    widths = [float(w) for w in setup.widths]
+    mean, half = mean_halfwidth(m["floors"], axis=1)
+    log_w = np.log(widths)
+    centre = float(np.log(mean).mean()), float(log_w.mean())  # lines through the centroid of the means
+
+    def line(slope: float) -> list[float]:
+        return [float(math.exp(centre[0] + slope * (lw - centre[1]))) for lw in log_w]
+
+    lo, hi = setup.slope_band
+    return Panel("floor against width", "width $d$", f"floor: mean $V$ over layers $> {setup.burn_in}$", widths, [
+        Curve("measured (mean over seeds)", [float(f) for f in mean]),
+        Curve(f"fit: slope ${m['slope']:.3f} \\pm {m['slope_half']:.3f}$", [float(math.exp(m["intercept"]) * w ** m["slope"])
+                                                                       for w in widths], kind="fit"),
+        Curve(f"theory: slope ${setup.floor_exponent:g}$", line(setup.floor_exponent), kind="theory")],
+        xscale="log", yscale="log",
+        bands=[Band("measured (mean over seeds)", [float(v) for v in mean - half], [float(v) for v in mean + half]),
+               Band(f"verdict band: slope in $[{lo:g}, {hi:g}]$", [min(a, b) for a, b in zip(line(lo), line(hi))],
+                    [max(a, b) for a, b in zip(line(lo), line(hi))], kind="theory")])
 
 
 def check_orthogonality(claim: Claim, config: RunConfig) -> Outcome:
@@ -271,6 +310,11 @@ CONTROLS = (
 
 register(Claim(
     id="daneshmand2021.orthogonality", paper="daneshmand2021", citation=CITATION,
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "floor_slope", "floor_slope_ci95", "depth_rate", "depth_rate_ci95", "depth_rate_fit_layers", "floors",
+        "alpha", "theorem1_bound_final", "theorem1_max_ratio", "theorem1_max_ratio_upper", "theorem1_vacuous",
+        "theorem1_binding_widths", "theorem1_verdict", "theorem1_start_layer", "V_max_possible", "seeds"
+    ),
     source="Theorem 1, Eqs. (1)-(2) and Fig. 2b (slope −0.46)",
     summary="rescaling-only BN orthogonalizes: V(H_ℓ) decays geometrically to a floor ∝ d^(-1/2)",
     statement=(r"H_{\ell+1} = \tfrac{1}{\sqrt d}\,\mathrm{diag}(MM^\top)^{-1/2}M,\ M = W_\ell H_\ell:\quad "

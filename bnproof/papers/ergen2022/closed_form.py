@@ -25,6 +25,7 @@ from bnproof.papers.ergen2022.common import (
     beta_param,
     count_param,
     counterexample,
+    gap_panel,
     instance,
     lbfgs_iterations,
     shift_param,
@@ -147,6 +148,20 @@ def _problems(m: Measurement, tol: float) -> list[str]:
     return problems
 
 
+def _figure(s: Setup, m: Measurement) -> dict:
+    """The objectives against the formula p*, and every network's gap to it with the verdict's tolerance."""
+    ordered = sorted(m.trained.values)
+    phi = r"\phi(\|y_+\|) + \phi(\|y_-\|)" if s.classes == 1 else r"\sum_k \phi(\|y_k\|)"
+    c = r"$c = 1/\sqrt{n}$" if s.params["shift"] == "isometric" else r"$c = 1$"
+    runs = Panel(f"L-BFGS vs the closed form ({s.params['output']} y, {c})", "L-BFGS run (sorted)", "objective",
+                 x=list(range(1, len(ordered) + 1)), curves=[Curve(f"L-BFGS, width {s.width}", ordered)],
+                 hlines=[HLine(m.value, f"$p^* = {phi}$", kind="theory")])
+    groups = [(f"L-BFGS runs, width {s.width} (sorted)", ordered), ("closed-form network", [m.network_value])]
+    if m.optimal is not None:
+        groups.append(("convex program (all patterns)", [m.optimal]))
+    return panels(runs, gap_panel("every network against the closed form $p^*$", m.value, groups))
+
+
 def decide_closed_form(s: Setup, m: Measurement, precision: dict) -> Outcome:
     """Refuted if the convex optimum, the closed-form network or L-BFGS contradicts the formula; else verified."""
     value, p, best, C = m.value, m.optimal, m.trained.best_value, s.classes
@@ -155,14 +170,10 @@ def decide_closed_form(s: Setup, m: Measurement, precision: dict) -> Outcome:
                 "closed_form_neurons": m.neurons, "m_star": m.m_star, "fitted_max_abs_error": m.fitted_error,
                 "nonconvex_values": [float(v) for v in m.trained.values], "solver_status": m.status,
                 "best_gap_rel": (best - value) / max(1.0, abs(value)), "column_norms": column_norms(s.Y)}
-    ordered = sorted(m.trained.values)
-    lines = [HLine(value, "closed form")] + ([HLine(p, "convex solver")] if p is not None else [])
-    figure = Panel(f"closed form vs L-BFGS ({s.params['output']}, c={s.params['shift']})", "run (sorted)", "objective",
-                   x=list(range(1, len(ordered) + 1)), curves=[Curve(f"L-BFGS, width {s.width}", ordered)], hlines=lines)
     common = dict(expected={"optimal_value": value, "closed_form_network_value": value,
                             "neurons_at_most": 2 if C == 1 else C, "best_nonconvex_value_at_least": value},
                   tolerance={"value_abs": tol, "value_rtol": VALUE_RTOL, "fitted_abs": FITTED_ATOL},
-                  params=s.params, precision=precision, series=panels(figure))
+                  params=s.params, precision=precision, series=_figure(s, m))
     problems = _problems(m, tol)
     if problems:
         measured["counterexample"] = counterexample(s.X, s.Y, [v for v in (p, m.network_value, best) if v is not None],
@@ -222,6 +233,11 @@ def check_closed_form(claim: Claim, config: RunConfig) -> Outcome:
 
 register(Claim(
     id="ergen2022.closed-form", paper="ergen2022", citation=CITATION,
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "optimal_value", "best_nonconvex_value", "closed_form_network_value", "closed_form_neurons", "m_star",
+        "fitted_max_abs_error", "nonconvex_values", "solver_status", "best_gap_rel", "column_norms", "counterexample",
+        "rank_centred"
+    ),
     source="reference notes §3 (closed form for n ≤ d) and §6.3 [derived]",
     summary="n ≤ d: optimum = φ(‖y₊‖)+φ(‖y₋‖) by block soft-thresholding, two neurons (per class for one-hot)",
     statement=(r"n\le d,\ c=1/\sqrt n:\ f^*=(1-\beta/\|y_+\|)_+y_+-(1-\beta/\|y_-\|)_+y_-,\ "

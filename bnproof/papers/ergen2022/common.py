@@ -6,20 +6,26 @@
 * Parameter factories (:func:`beta_param`, :func:`shift_param`, :func:`spectrum_param`, …) with
   their ranges, so bad input is rejected when ``--param`` is parsed (exit 2), and
   :func:`spread_spectrum`, :func:`gd_step_count`, :func:`lbfgs_iterations`, :func:`counterexample`.
+* :func:`gap_panel` -- the figure panel of the optimal-value checks: each network's distance to
+  the predicted optimum p* with the tolerance the verdict uses.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from bnproof.claims import Claim
+from bnproof.core.data import check_memory
 from bnproof.core.errors import BadInput
 from bnproof.core.params import ListOf, Param, RunConfig
+from bnproof.core.series import Curve, HLine, Panel
 
 __all__ = ["CITATION", "SHIFTS", "VALUE_RTOL", "MAXITER", "QUICK_MAXITER", "GD_ETA", "REAL_TARGETS",
            "COMMON_ASSUMPTIONS", "instance", "random_orthogonal", "counterexample", "lbfgs_iterations",
            "gd_step_count", "spread_spectrum", "spectrum_text", "beta_param", "shift_param", "count_param",
-           "spectrum_param"]
+           "spectrum_param", "gap_panel", "GAP_FLOOR", "tex_sci"]
 
 CITATION = ("Ergen, Sahiner, Ozturkler, Pauly, Mardani, Pilanci. Demystifying Batch Normalization in ReLU "
             "Networks: Equivalent Convex Optimization Models and Implicit Regularization. ICLR 2022 (arXiv 2103.01499)")
@@ -42,6 +48,7 @@ def instance(config: RunConfig, n: int, d: int) -> tuple[np.ndarray, np.ndarray,
         if ds.X.ndim != 2:
             raise BadInput(f"--data: X must be n×d, got shape {ds.X.shape}")
         return np.asarray(ds.X, float), np.asarray(ds.y, float), ds.source
+    check_memory(8 * n * (d + 1), f"--param n={n}, d={d}")  # before allocating X (n×d) and y
     rng = np.random.default_rng(config.seed)
     X = rng.standard_normal((n, d))
     y = rng.standard_normal(n)
@@ -58,6 +65,44 @@ def counterexample(X, y, values, what: str) -> dict:
     """The instance and the offending values, saved in ``measured.counterexample`` of a refutation."""
     return {"X": np.asarray(X).tolist(), "y": np.asarray(y).tolist(), "values": [float(v) for v in values],
             "what": what}
+
+
+GAP_FLOOR = 1e-17  # relative gaps under float64 resolution are drawn here: a log axis has no 0
+
+
+def gap_panel(title: str, optimum: float, groups: Sequence[tuple[str, Sequence[float]]],
+              optimum_name: str = r"$p^*$") -> Panel:
+    """|objective − p*| / max(1, |p*|) of each network on a log axis, with the tolerance line.
+
+    The verdicts of the optimal-value checks decide on exactly this: no network below p* by more
+    than :data:`VALUE_RTOL` (relative), and the networks built from the solution within it.
+    ``groups`` are (label, objectives), laid out one after another along x; networks below
+    p* are drawn as their own curve with crosses, so a refutation shows as a cross above the line.
+    """
+    scale = max(1.0, abs(optimum))
+    curves, start, below_named = [], 1, False
+    for k, (label, values) in enumerate(groups):  # one colour per group; crosses mark networks below p*
+        xs = range(start, start + len(values))
+        above = [(x, max((v - optimum) / scale, GAP_FLOOR)) for x, v in zip(xs, values) if v >= optimum]
+        below = [(x, max((optimum - v) / scale, GAP_FLOOR)) for x, v in zip(xs, values) if v < optimum]
+        if above:
+            curves.append(Curve(label, [y for _, y in above], x=[x for x, _ in above], style=f"C{k}o"))
+        if below:
+            name = f"{label} (× below {optimum_name})" if not above else "" if below_named else f"× below {optimum_name}"
+            curves.append(Curve(name, [y for _, y in below], x=[x for x, _ in below], style=f"C{k}x"))
+            below_named = True
+        start += len(values)
+    p = optimum_name.strip("$")
+    ylabel = rf"$|\,\mathrm{{objective}} - {p}\,|\,/\max(1, |{p}|)$"
+    return Panel(title, "network", ylabel, x=list(range(1, start)), curves=curves, yscale="log",
+                 hlines=[HLine(VALUE_RTOL, f"tolerance {tex_sci(VALUE_RTOL)}", kind="bound")])
+
+
+def tex_sci(value: float) -> str:
+    """``value`` in mathtext scientific notation: ``$10^{-6}$``, ``$2.5\\times10^{-3}$``."""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    power = f"10^{{{int(exponent)}}}"
+    return f"${power}$" if mantissa == "1.0" else rf"${mantissa.rstrip('0').rstrip('.')}\times{power}$"
 
 
 def lbfgs_iterations(config: RunConfig) -> int:

@@ -20,11 +20,12 @@ from bnproof.core.blas import single_threaded_blas
 from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL, interval_verdict
 from bnproof.models import ergen_net as net
 from bnproof.papers.ergen2022.common import (
     CITATION,
+    GAP_FLOOR,
     GD_ETA,
     beta_param,
     count_param,
@@ -34,14 +35,16 @@ from bnproof.papers.ergen2022.common import (
     spectrum_param,
     spectrum_text,
     spread_spectrum,
+    tex_sci,
 )
 from bnproof.solvers import group_lasso as cv
 
-__all__ = ["IDENTITY_TOL", "IDENTITY_STEPS", "spread_instance", "gd_pair", "top_fraction", "Setup", "read_setup",
+__all__ = ["IDENTITY_TOL", "IDENTITY_STEPS", "spread_instance", "gd_pair", "gd_pair_trace", "top_fraction", "Setup", "read_setup",
            "Measurement", "measure_gd_preconditioning", "decide_gd_preconditioning", "check_gd_preconditioning"]
 
 IDENTITY_TOL = 1e-10  # relative agreement of the two GD trajectories
 IDENTITY_STEPS = 200  # at most this many steps of the side-by-side run
+_PRECONDITIONER_TEX = {"sigma2": r"\Sigma^2", "sigma": r"\Sigma", "identity": "I"}
 
 
 def spread_instance(rng: np.random.Generator, n: int, sigma: np.ndarray):
@@ -65,8 +68,14 @@ def gd_pair(X, y, net0: net.Net, beta, c, eta_w, eta, steps, preconditioner="sig
 
     P = Σ² is the claim; ``preconditioner`` = ``sigma`` or ``identity`` are mutations.  Returns the
     largest relative difference of a_t vs ΣVᵀw_t, of the other parameters and of the losses, and
-    both loss curves.
+    both loss curves; :func:`gd_pair_trace` also gives the per-step difference (the figure's).
     """
+    worst, losses_w, losses_a, _ = gd_pair_trace(X, y, net0, beta, c, eta_w, eta, steps, preconditioner)
+    return worst, losses_w, losses_a
+
+
+def gd_pair_trace(X, y, net0: net.Net, beta, c, eta_w, eta, steps, preconditioner="sigma2"):
+    """:func:`gd_pair` plus, per step, the largest of the three relative differences."""
     n, d = X.shape
     Xc = X - X.mean(axis=0)
     U, s, Vt = np.linalg.svd(Xc, full_matrices=False)
@@ -77,7 +86,7 @@ def gd_pair(X, y, net0: net.Net, beta, c, eta_w, eta, steps, preconditioner="sig
     th_w = net.pack(net0)
     th_a = np.concatenate([(s[:, None] * (V.T @ net0.W)).ravel(), th_w[d * m:]])
     worst = {"a": 0.0, "rest": 0.0, "loss": 0.0}
-    losses_w, losses_a = [], []
+    losses_w, losses_a, trace = [], [], []
     in_w = net.gd_steps(th_w, Xc, Y, m, beta, c, eta_w, eta, steps)
     in_a = net.gd_steps(th_a, U, Y, m, beta, c, eta_w, eta, steps, precondition=P)  # the same network on U
     with single_threaded_blas():
@@ -85,10 +94,11 @@ def gd_pair(X, y, net0: net.Net, beta, c, eta_w, eta, steps, preconditioner="sig
             losses_w.append(Lw)
             losses_a.append(La)
             a_from_w = s[:, None] * (V.T @ th_w[:d * m].reshape(d, m))
-            worst["a"] = max(worst["a"], _relative(a_from_w, th_a[:r * m].reshape(r, m)))
-            worst["rest"] = max(worst["rest"], _relative(th_w[d * m:], th_a[r * m:]))
-            worst["loss"] = max(worst["loss"], abs(Lw - La) / max(1.0, abs(La)))
-    return worst, losses_w, losses_a
+            step = {"a": _relative(a_from_w, th_a[:r * m].reshape(r, m)),
+                    "rest": _relative(th_w[d * m:], th_a[r * m:]), "loss": abs(Lw - La) / max(1.0, abs(La))}
+            worst = {k: max(v, step[k]) for k, v in worst.items()}
+            trace.append(max(step.values()))
+    return worst, losses_w, losses_a, trace
 
 
 def top_fraction(X, W0, W1, which: str = "top") -> float:
@@ -122,7 +132,9 @@ def read_setup(claim: Claim, config: RunConfig) -> Setup:
     beta, shift = claim.param(config, "beta"), claim.param(config, "shift")
     pre, target = claim.param(config, "preconditioner"), claim.param(config, "direction")
     seeds, steps, width = claim.param(config, "seeds"), gd_step_count(claim, config), claim.param(config, "width")
-    seeds, steps = claim.quick_cap(config, "seeds", seeds, 6), claim.quick_cap(config, "gd_steps", steps, 100)
+    seeds = claim.quick_cap(config, "seeds", seeds, 6)
+    if config.steps is None:  # an explicit --steps, like an explicit --param, wins over --quick
+        steps = claim.quick_cap(config, "gd_steps", steps, 100)
     c = cv.shift_constant(shift, n)
     eta, eta_w = GD_ETA, GD_ETA / sigma[0] ** 2
     params = {"seed": config.seed, "n": n, "spectrum": sigma.tolist(), "beta": beta, "shift": shift, "c": c,
@@ -139,6 +151,7 @@ class Measurement:
     losses_a: list
     spread: list  # (b) per seed: movement share along ``direction``, spread spectrum
     flat: list  # ... the same whitened problem and init with a flat spectrum
+    identity_trace: list = ()  # (a) per step: the largest relative difference (the figure draws it)
 
     @property
     def identity_error(self) -> float:
@@ -152,7 +165,7 @@ def _identity_run(s: Setup, seed: int):
     a0 = rng.standard_normal((s.sigma.size, s.width))
     net0 = net.Net(V @ (a0 / s.sigma[:, None]), 0.5 * rng.standard_normal(s.width), 0.5 * rng.standard_normal(s.width),
                    0.5 * rng.standard_normal((s.width, 1)))
-    return gd_pair(X, y, net0, s.beta, s.c, s.eta_w, s.eta, min(s.steps, IDENTITY_STEPS), s.preconditioner)
+    return gd_pair_trace(X, y, net0, s.beta, s.c, s.eta_w, s.eta, min(s.steps, IDENTITY_STEPS), s.preconditioner)
 
 
 def _concentration(s: Setup, seed: int, k: int) -> tuple[float, float]:
@@ -172,7 +185,7 @@ def _concentration(s: Setup, seed: int, k: int) -> tuple[float, float]:
 
 
 def measure_gd_preconditioning(s: Setup, config: RunConfig) -> Measurement:
-    worst, lw, la = _identity_run(s, config.seed)
+    worst, lw, la, trace = _identity_run(s, config.seed)
     spread, flat = [], []
     for k in range(s.seeds):
         fs, ff = _concentration(s, config.seed, k)
@@ -180,7 +193,34 @@ def measure_gd_preconditioning(s: Setup, config: RunConfig) -> Measurement:
         flat.append(ff)
         if config.progress is not None:
             config.progress("GD seeds", k + 1, s.seeds)
-    return Measurement(worst, lw, la, spread, flat)
+    return Measurement(worst, lw, la, spread, flat, trace)
+
+
+def _figure(s: Setup, m: Measurement, spectrum: str, ci: tuple[float, float, float]) -> dict:
+    """(a) the two runs and their per-step difference against the tolerance; (b) the shares per seed and
+    their difference with its 95% interval, which the verdict needs above 0."""
+    steps = list(range(1, len(m.losses_w) + 1))
+    losses = Panel(r"GD on $w$ vs preconditioned GD on $a = \Sigma V^\top w$", "step $t$", r"loss $L_t$", x=steps,
+                   curves=[Curve(r"GD on $w$", m.losses_w),
+                           Curve(rf"GD on $a$, $P = {_PRECONDITIONER_TEX[s.preconditioner]}$ (identity)", m.losses_a,
+                                 kind="theory")], xscale="log")
+    identity = Panel("(a) identity: relative difference per step", "step $t$", "max relative difference",
+                     x=steps, curves=[Curve(r"$a_t$ vs $\Sigma V^\top w_t$, other params, loss",
+                                            [max(v, GAP_FLOOR) for v in m.identity_trace])],
+                     xscale="log", yscale="log", hlines=[HLine(IDENTITY_TOL, f"tolerance {tex_sci(IDENTITY_TOL)}",
+                                                               kind="bound")])
+    seeds = list(range(1, s.seeds + 1))
+    shares = Panel(f"(b) share of the movement along the {s.direction} direction", "seed",
+                   rf"$(\Delta a)_{{\mathrm{{{s.direction}}}}}^2\,/\,\|\Delta a\|^2$", x=seeds,
+                   curves=[Curve(f"spectrum {spectrum}", m.spread, style="C0o"),
+                           Curve("flat spectrum", m.flat, style="C1s")])
+    mean, lo, hi = ci
+    diff = [a - b for a, b in zip(m.spread, m.flat)]
+    bands = [Band("mean, 95% CI", [lo] * len(seeds), [hi] * len(seeds), x=seeds)] if math.isfinite(lo - hi) else []
+    gap = Panel("(b) share difference: spread − flat", "seed", "difference of shares", x=seeds,
+                curves=[Curve("per seed", diff, style="C2o"), Curve("mean, 95% CI", [mean] * len(seeds), style="C2-")],
+                bands=bands, hlines=[HLine(0.0, "0: CI must be above", kind="bound")])
+    return panels(losses, identity, shares, gap)
 
 
 def decide_gd_preconditioning(s: Setup, m: Measurement, spectrum: str) -> Outcome:
@@ -191,14 +231,9 @@ def decide_gd_preconditioning(s: Setup, m: Measurement, spectrum: str) -> Outcom
                 "fraction_spread_mean": float(np.mean(m.spread)), "fraction_flat_mean": float(np.mean(m.flat)),
                 "fraction_diff_mean": mean, "fraction_diff_ci95": [lo, hi], "seeds": s.seeds,
                 "fractions_spread": m.spread, "fractions_flat": m.flat, "spread_ratio": ratio}
-    losses = Panel("GD on w vs preconditioned GD on a", "step", "loss", x=list(range(1, len(m.losses_w) + 1)),
-                   curves=[Curve("GD on w", m.losses_w), Curve(f"GD on a, P={s.preconditioner}", m.losses_a)],
-                   xscale="log")
-    shares = Panel(f"movement along the {s.direction} singular direction", "seed", "fraction of ||Δa||²",
-                   x=list(range(s.seeds)), curves=[Curve(f"spectrum {spectrum}", m.spread), Curve("flat spectrum", m.flat)])
     common = dict(expected={"identity_max_rel_diff": 0.0, "fraction_diff_ci95_lower_above": 0.0}, measured=measured,
                   tolerance={"identity_rel": IDENTITY_TOL, "ci": "95% t-interval over seeds"}, params=s.params,
-                  precision={"context": "float64"}, series=panels(losses, shares))
+                  precision={"context": "float64"}, series=_figure(s, m, spectrum, (mean, lo, hi)))
     if not err <= IDENTITY_TOL:  # NaN fails too
         return Outcome(REFUTED, f"GD on w and GD on a with preconditioner {s.preconditioner} differ by "
                        f"{err:.2e} (> {IDENTITY_TOL:.0e})", **common)
@@ -245,6 +280,10 @@ def check_gd_preconditioning(claim: Claim, config: RunConfig) -> Outcome:
 
 register(Claim(
     id="ergen2022.gd-preconditioning", paper="ergen2022", citation=CITATION,
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "identity_max_rel_diff", "identity_parts", "identity_steps", "fraction_spread_mean", "fraction_flat_mean",
+        "fraction_diff_mean", "fraction_diff_ci95", "seeds", "fractions_spread", "fractions_flat", "spread_ratio"
+    ),
     source="reference notes §4 (GD step identity) and §6.4 (a), (b) [derived]",
     summary="GD on w = GD on a = ΣVᵀw preconditioned by Σ² (exact); GD concentrates on top singular directions",
     statement=(r"w_{t+1} = w_t - \eta\nabla_w L \iff a_{t+1} = a_t - \eta\Sigma^2\nabla_a L,\quad a = \Sigma V^\top w,\ "

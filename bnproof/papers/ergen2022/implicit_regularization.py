@@ -22,7 +22,7 @@ from bnproof.claims import Claim, register
 from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL, interval_verdict
 from bnproof.models import ergen_net as net
 from bnproof.papers.ergen2022.common import (
@@ -221,6 +221,29 @@ def power_report(seeds: int, diff: np.ndarray) -> dict:
                                                   and abs(observed) >= 0.05 else None)}
 
 
+def _figure(s: Setup, dw: np.ndarray, dr: np.ndarray, gd_ratio: np.ndarray, diff: np.ndarray,
+            ci: tuple[float, float, float], required: int) -> dict:
+    """What the verdict reads, seed by seed: GD's convergence (≤ gd_factor·p*), the two distances,
+    and their difference with its 95% interval (above 0 decides, given the power calculation's seeds)."""
+    seeds = list(range(1, len(dw) + 1))
+    converged = Panel("GD convergence per seed", "seed", r"GD objective / $p^*$", x=seeds,
+                      curves=[Curve("GD / convex optimum", [float(v) for v in gd_ratio], style="C2o")],
+                      yscale="log", hlines=[HLine(s.gd_factor, f"converged: ≤ {s.gd_factor:g}", kind="bound")])
+    distances = Panel(f"distance to the GD network ({METRIC} points)", "seed",
+                      r"$\|f_{\mathrm{cvx}} - f_{\mathrm{GD}}\|\,/\,\|f_{\mathrm{GD}}\|$", x=seeds,
+                      curves=[Curve("whitened sampling", dw.tolist(), style="C0o"),
+                              Curve("raw-data sampling", dr.tolist(), style="C1s")])
+    mean, lo, hi = ci
+    sign = "whitened − raw" if s.closer == "raw" else "raw − whitened"
+    bands = [Band("mean, 95% CI", [lo] * len(seeds), [hi] * len(seeds), x=seeds)] if math.isfinite(lo - hi) else []
+    gap = Panel(f"difference over {len(seeds)} seeds ({required} needed)", "seed",
+                f"distance difference ({sign})", x=seeds,
+                curves=[Curve("per seed", diff.tolist(), style="C4o"), Curve("mean, 95% CI", [mean] * len(seeds),
+                                                                             style="C4-")],
+                bands=bands, hlines=[HLine(0.0, "0: CI must be above", kind="bound")])
+    return panels(converged, distances, gap)
+
+
 def decide_implicit_regularization(s: Setup, rows: list[dict], ratio: float) -> Outcome:
     """GD converged on every seed, then the 95% t-interval of (whitened − raw) test distance, at adequate power.
 
@@ -245,16 +268,13 @@ def decide_implicit_regularization(s: Setup, rows: list[dict], ratio: float) -> 
                 "train_dist_raw_mean": float(np.mean([r["raw"]["train_dist"] for r in rows])),
                 "gd_ratio_median": float(np.median(gd_ratio)), "gd_ratio_max": float(gd_ratio.max()),
                 "gd_unconverged_seeds": unconverged, "power": pw}
-    figure = Panel(f"distance to the GD-trained network ({METRIC})", "seed", "relative distance of predictions",
-                   x=list(range(len(rows))), curves=[Curve("whitened sampling", dw.tolist()),
-                                                     Curve("raw-data sampling", dr.tolist())])
     reading = ("raw-data sampling mimics GD better than whitened sampling" if s.closer == "raw"
                else "whitened sampling mimics GD better than raw-data sampling (the reading flipped)")
     common = dict(expected={"diff_ci95_lower_above": 0.0, "gd_ratio_max_at_most": s.gd_factor,
                             "seeds_at_least": pw["seeds_required"], "reading": reading},
                   measured=measured, tolerance={"ci": "95% t-interval over seeds", "gd_factor": s.gd_factor},
                   params=s.params, precision={"context": "float64", "solver": "cvxpy/CLARABEL"},
-                  series=panels(figure))
+                  series=_figure(s, dw, dr, gd_ratio, diff, (mean, lo, hi), pw["seeds_required"]))
     tail = (f"{METRIC} distance to GD: whitened {dw.mean():.3f}, raw {dr.mean():.3f}; difference 95% CI "
             f"[{lo:.3f}, {hi:.3f}] over {len(rows)} seeds")
     gd_text = (f"GD objective / convex optimum: median {np.median(gd_ratio):.3g}, max {gd_ratio.max():.3g} "
@@ -317,6 +337,11 @@ def check_implicit_regularization(claim: Claim, config: RunConfig) -> Outcome:
 
 register(Claim(
     id="ergen2022.implicit-regularization", paper="ergen2022", citation=CITATION,
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "dist_whitened_mean", "dist_raw_mean", "diff_mean", "diff_ci95", "seeds", "per_seed", "spread_ratio",
+        "raw_closer_in", "train_dist_whitened_mean", "train_dist_raw_mean", "gd_ratio_median", "gd_ratio_max",
+        "gd_unconverged_seeds", "power"
+    ),
     source="reference notes §4 and §6.4 (c) [recon]: one reading of the paper's encoding of GD's bias",
     summary="convex model with patterns sampled from raw data mimics (converged) GD better than whitened "
             "sampling",

@@ -18,12 +18,12 @@ from bnproof.claims import Claim, register
 from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import ListOf, Param, RunConfig
 from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, Panel, panels
+from bnproof.core.series import Band, Curve, Panel, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL, combine, interval_verdict
 from bnproof.models.bn_backprop import fim_top_eigenvalue, ntk_gram, popnet_init
 
-__all__ = ["CITATION", "SharpnessMeasurement", "measure_last_layer", "decide_last_layer", "check_last_layer",
-           "LAST_LAYER"]
+__all__ = ["CITATION", "LAST_LAYER", "SharpnessMeasurement", "check_last_layer", "decide_last_layer",
+           "measure_last_layer", "sharpness_series"]
 
 CITATION = ("Karakida, Akaho, Amari. The Normalization Method for Alleviating Pathological Sharpness in Wide "
             "Neural Networks. NeurIPS 2019")
@@ -88,11 +88,38 @@ def decide_last_layer(m: SharpnessMeasurement, flat: float, tol: float, tag: str
                           f"raise --param seeds {tag}")
 
 
-def _sharpness_figure(measured: dict, widths: list[int], position: str) -> dict:
-    return panels(Panel("top eigenvalue of the empirical FIM against width", "width M", "λ_max", widths, [
-        Curve(f"no normalization (slope {measured['slope_plain']:.2f})", measured["lambda_max_plain"]),
-        Curve(f"{position}-layer mean subtraction (slope {measured['slope_normalized']:.2f})",
-              measured["lambda_max_normalized"])], xscale="log", yscale="log"))
+def _power_line(widths: list[int], lam: np.ndarray, exponent: float) -> list[float]:
+    """c·M^exponent through the geometric centre of the mean λ_max (the fitted intercept at a given slope)."""
+    logm, logl = np.log(np.asarray(widths, float)), np.log(lam.mean(axis=0))
+    c = float(np.mean(logl) - exponent * np.mean(logm))
+    return [float(math.exp(c + exponent * v)) for v in logm]
+
+
+def _arm_panel(title: str, widths: list[int], lam: np.ndarray, s: tuple[float, float, float],
+               theory: list[Curve | Band]) -> Panel:
+    """Mean λ_max over networks with their range, the fitted power law (slope and 95% CI) and the theory."""
+    n = lam.shape[0]
+    name = r"mean $\lambda_{\max}$" + f" over {n} networks (band: range)"
+    measured = Curve(name, [float(v) for v in lam.mean(axis=0)])
+    band = Band(name, [float(v) for v in lam.min(axis=0)], [float(v) for v in lam.max(axis=0)])
+    fit = Curve(f"fit $\\propto M^{{{s[0]:.2f}}}$, slope CI [{s[1]:.2f}, {s[2]:.2f}]", _power_line(widths, lam, s[0]),
+                kind="fit")
+    curves = [measured, fit] + [c for c in theory if isinstance(c, Curve)]
+    bands = [band] + [b for b in theory if isinstance(b, Band)]
+    return Panel(title, r"width $M$", r"$\lambda_{\max}(F)$", widths, curves, xscale="log", yscale="log", bands=bands)
+
+
+def sharpness_series(m: SharpnessMeasurement, widths: list[int], position: str, flat: float, tol: float) -> dict:
+    """Two panels, λ_max(F) against M without and with the mean subtraction: measurement, fitted power law, and
+    what the verdict compares it with (slope 1 ± ``tol``; slope at most ``flat``), drawn through the fit's centre."""
+    edges = list(zip(_power_line(widths, m.lam_plain, 1 - tol), _power_line(widths, m.lam_plain, 1 + tol)))
+    cone = Band(f"$\\Theta(M)$: slope $1 \\pm {tol:g}$", [min(e) for e in edges], [max(e) for e in edges], kind="theory")
+    slope_one = Curve(r"$\propto M$ (theory)", _power_line(widths, m.lam_plain, 1.0), kind="theory")
+    ceiling = Curve(f"largest growth counted flat, $\\propto M^{{{flat:g}}}$", _power_line(widths, m.lam_norm, flat),
+                    kind="bound")
+    where = "last-layer" if position == "last" else "middle-layer"
+    return panels(_arm_panel("without normalization", widths, m.lam_plain, m.slope_plain, [slope_one, cone]),
+                  _arm_panel(f"{where} mean subtraction", widths, m.lam_norm, m.slope_norm, [ceiling]))
 
 
 def check_last_layer(claim: Claim, config: RunConfig) -> Outcome:
@@ -139,11 +166,15 @@ def check_last_layer(claim: Claim, config: RunConfig) -> Outcome:
     return Outcome(verdict, reason, expected, measured,
                    {"slope_plain_tol": tol, "flat_max": flat, "confidence_level": CONFIDENCE_LEVEL}, params,
                    {"arithmetic": "float64", "monte_carlo_seeds": p["seeds"], "confidence_level": CONFIDENCE_LEVEL},
-                   _sharpness_figure(measured, widths, position))
+                   sharpness_series(m, widths, position, flat, tol))
 
 
 LAST_LAYER = register(Claim(
     id="karakida2019.last-layer",
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "slope_plain", "slope_plain_ci", "slope_normalized", "slope_normalized_ci", "lambda_max_plain",
+        "lambda_max_normalized", "widths"
+    ),
     paper="karakida2019",
     citation=CITATION,
     summary="empirical FIM λ_max grows ∝ width without normalization, stops growing with last-layer mean subtraction",

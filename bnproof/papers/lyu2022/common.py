@@ -15,7 +15,7 @@ from bnproof.core.params import Param, RunConfig
 from bnproof.models.scale_invariant import shrink_factor
 
 __all__ = ["CITATION", "LA19", "GD_PARAMS", "GDSettings", "gd_settings", "positive_int", "noise_level",
-           "fp_remedy", "MAX_STEPS", "check_horizon", "sample_series", "sig", "window_means"]
+           "fp_remedy", "MAX_STEPS", "check_horizon", "sample_series", "sig", "window_means", "tex_number"]
 
 CITATION = ("Lyu, Li, Arora. Understanding the Generalization Benefit of Normalization Layers: Sharpness "
             "Reduction. NeurIPS 2022 (arXiv 2206.07085)")
@@ -107,6 +107,16 @@ def sample_series(values: list, n: int = 300) -> list:
         return list(values)
     idx = np.linspace(0, len(values) - 1, n).round().astype(int)
     return [values[i] for i in idx]
+
+
+def tex_number(value: float) -> str:
+    """``value`` as mathtext for figure labels: ``1e-12`` -> ``$10^{-12}$``, ``3.03e-05`` ->
+    ``$3.03\\times10^{-5}$``; plain between 1e-3 and 1e4 (``0.05`` -> ``$0.05$``)."""
+    mantissa, exponent = f"{value:.2e}".split("e")
+    mantissa, k = mantissa.rstrip("0").rstrip("."), int(exponent)
+    if 1e-3 <= abs(value) < 1e4:
+        return f"${value:.3g}$"
+    return f"$10^{{{k}}}$" if mantissa == "1" else rf"${mantissa}\times10^{{{k}}}$"
 
 
 def sig(x: float | None, digits: int = 4) -> float | None:

@@ -13,7 +13,7 @@ from bnproof.claims import Claim, register
 from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, HLine, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, Span, panels
 from bnproof.models.scale_invariant import gd, make_model, top_eigenvalue
 from bnproof.papers.lyu2022.common import (
     CITATION,
@@ -25,6 +25,7 @@ from bnproof.papers.lyu2022.common import (
     noise_level,
     sample_series,
     sig,
+    tex_number,
     window_means,
 )
 from bnproof.papers.lyu2022.runs import entry_prediction, t1_eos_run, t1_sharpness
@@ -215,22 +216,46 @@ def decide_eos(m: EoSMeasurement, s: GDSettings, level: float, tol: float) -> tu
     return VERIFIED, detail
 
 
-def _eos_panel(title: str, st: EoSStats, n: int) -> Panel:
+def _eos_panel(title: str, st: EoSStats, n: int, level: float, tol: float, growth: Curve | None = None,
+               legend: bool = True) -> Panel:
+    """η̃λ₁ against t; after settling (the verdict's window) its mean against the claimed level ± tol.
+
+    Only the first panel (``legend``) labels its elements: the others repeat them.
+    """
     x = sample_series(list(range(len(st.t))), n)
-    return Panel(title, "step t", "η̃_t · λ₁(θ_t)", [int(st.t[i]) for i in x],
-                 [Curve("η̃λ₁", [float(st.eff[i]) for i in x], style="-")], yscale="log",
-                 hlines=(HLine(2.0, "2 (EoS)"),))
+    curves = [Curve(r"$\tilde\eta_t\,\lambda_1(\theta_t)$" if legend else "", [float(st.eff[i]) for i in x], style="-")]
+    curves += [growth] if growth is not None else []
+    bands, spans = (), ()
+    if st.settle is not None and st.mean is not None:
+        edges = [float(st.settle), float(st.t[-1])]
+        curves.append(Curve("mean after settling" if legend else "", [st.mean] * 2, x=edges, style="C1-"))
+        bands = (Band(f"claimed level ± tol ({tol:g})" if legend else "", [level - tol] * 2, [level + tol] * 2, x=edges,
+                      kind="bound"),)
+        spans = (Span(edges[0], edges[1], "measured window" if legend else ""),)
+    return Panel(title, "step $t$", r"$\tilde\eta_t\,\lambda_1(\theta_t)$", [int(st.t[i]) for i in x], curves,
+                 yscale="linear", hlines=(HLine(level, f"claimed level {level:g}" if legend else "", kind="theory"),),
+                 bands=bands, spans=spans)
 
 
-def _figure(m: EoSMeasurement, intrinsic: float) -> dict:
-    """η̃λ₁ against t per ηλ (the main run first), then the gap to 2 against ηλ."""
-    main = _eos_panel(f"ηλ = {intrinsic:g}", m.stats, 400)
+def _figure(m: EoSMeasurement, s: GDSettings, level: float, tol: float) -> dict:
+    """η̃λ₁ against t per ηλ (the main run first, with the predicted growth to 2 on T1), then the gap
+    |⟨η̃λ₁⟩ − level| against ηλ, which the verdict needs never to grow as ηλ falls."""
+    growth = None
+    if m.run.pred_entry is not None and m.run.model == "t1":
+        eff0, ts = s.lr * t1_sharpness(0.3), np.linspace(0.0, m.run.pred_entry, 24)
+        growth = Curve(r"predicted $\tilde\eta_0\lambda_1(1-\eta\lambda)^{-2t}$",
+                       [float(eff0 * (2.0 / eff0) ** (t / m.run.pred_entry)) for t in ts],
+                       x=[float(t) for t in ts], kind="theory")
+    main = _eos_panel(r"$\eta\lambda$ = " + tex_number(s.intrinsic), m.stats, 400, level, tol, growth)
     if not m.sweep:
         return panels(main)
-    others = [_eos_panel(f"ηλ = {il:.3g}", v, 300) for il, v in m.sweep if v is not m.stats]
-    gaps = m.gaps()
-    gap = Panel("gap to 2 against ηλ", "ηλ", "|⟨η̃λ₁⟩ − 2|", [il for il, _ in gaps],
-                [Curve("measured", [g for _, g in gaps])], xscale="log", yscale="log")
+    others = [_eos_panel(r"$\eta\lambda$ = " + tex_number(il), v, 300, level, tol, legend=False)
+              for il, v in m.sweep if v is not m.stats]
+    gaps = m.gaps(level)
+    gap = Panel(rf"gap to {level:g} against $\eta\lambda$ (must not grow as $\eta\lambda \to 0$)",
+                r"$\eta\lambda$", rf"$|\langle\tilde\eta\lambda_1\rangle - {level:g}|$", [il for il, _ in gaps],
+                [Curve("measured (mean after settling)", [g for _, g in gaps])], xscale="log", yscale="log",
+                hlines=(HLine(tol, f"tolerance {tol:g}", kind="bound"),))
     return panels(main, *others, gap)
 
 
@@ -280,16 +305,21 @@ def check_eos(claim: Claim, config: RunConfig) -> Outcome:
     if verdict == INAPPLICABLE:
         return Outcome(verdict, reason, {"eos_level": level},
                        {"eos_level": None, "max_eta_eff_lambda1": sig(m.stats.max_eff)}, {"eos_level": tol}, params,
-                       {"arith": "float64"}, _figure(m, s.intrinsic))
+                       {"arith": "float64"}, _figure(m, s, level, tol))
     expected = {"eos_level": level, "gap_by_intrinsic_lr": "decreasing as ηλ → 0"}
     tolerance = {"eos_level": tol, "window_means": f"within {2 * tol:g} of the claimed level"}
     precision = {"arith": "float64", "sharpness": ("dense eigvalsh of the closed-form 3×3 Hessian at θ" if kind == "t1"
                                                   else "dense eigvalsh of the complex-step Hessian")}
-    return Outcome(verdict, reason, expected, _measured(m, level), tolerance, params, precision, _figure(m, s.intrinsic))
+    return Outcome(verdict, reason, expected, _measured(m, level), tolerance, params, precision, _figure(m, s, level, tol))
 
 
 register(Claim(
     id="lyu2022.edge-of-stability",
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "eos_level", "eos_spread_std", "window_mean_min", "window_mean_max", "window_mean_std", "samples",
+        "entry_step", "entry_predicted", "gap_by_intrinsic_lr", "gap_shrinks_as_eta_lambda_falls", "eta_lambda1_raw",
+        "max_eta_eff_lambda1"
+    ),
     paper="lyu2022",
     citation=CITATION,
     summary="GD+WD on a scale-invariant loss enters the Edge of Stability: η̃_t·λ₁(∇²L(θ_t)) ≈ 2 after entry",

@@ -13,7 +13,7 @@ from bnproof.core.controls import ASSUMPTION_DROPPED, STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, HLine, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, Span, panels
 from bnproof.models.scale_invariant import gd
 from bnproof.papers.lyu2022.common import (
     CITATION,
@@ -144,16 +144,31 @@ def decide_norm_dynamics(m: NormDynamics, convention: str, threshold: float) -> 
                       f"of η⟨G⟩/(λ(2−ηλ)) over {len(m.eq_rel)} windows")
 
 
-def _figure(m: NormDynamics, threshold: float) -> dict:
-    """η̃λ₁ against t with the lines 2 and the threshold; the equilibrium error per window."""
+def _figure(m: NormDynamics, threshold: float, eff0: float, exponent: float) -> dict:
+    """(b) η̃λ₁ against t with the predicted exponential growth from η̃₀λ₁ and the entry window
+    (prediction ± 5 %); (c) the equilibrium error per window inside the ±10 % band."""
     xt = sample_series(list(range(len(m.t_sharp))))
-    return panels(
-        Panel("effective sharpness", "step t", "η̃·λ₁", [int(m.t_sharp[i]) for i in xt],
-              [Curve("η̃_t λ₁(θ_t)", [float(m.eff[i]) for i in xt], style="-")], yscale="log",
-              hlines=(HLine(2.0, "2"), HLine(threshold, f"entry threshold {threshold:g}"))),
-        Panel("norm equilibrium (windowed)", "step t", "⟨‖w‖⁴⟩ / (η⟨G⟩/(λ(2−ηλ))) − 1", m.eq_t,
-              [Curve("relative error", [sig(v, 6) for v in m.eq_rel])],
-              hlines=(HLine(EQ_TOL, "+10%"), HLine(-EQ_TOL, "−10%"))))
+    grow, rate = np.linspace(0.0, m.pred_entry, 24), "" if exponent == 1 else f"{exponent:g}"
+    sharp = Panel(rf"EoS entry at $t = {m.entry}$ (predicted {m.pred_entry:.0f})" if m.entry is not None else
+                  f"no EoS entry (predicted at {m.pred_entry:.0f})", "step $t$", r"$\tilde\eta_t\,\lambda_1(\theta_t)$",
+                  [int(m.t_sharp[i]) for i in xt],
+                  [Curve(r"$\tilde\eta_t\,\lambda_1(\theta_t)$", [float(m.eff[i]) for i in xt], style="-"),
+                   Curve(rf"prediction $\tilde\eta_0\lambda_1\,(1-\eta\lambda)^{{-{rate}t}}$",
+                         [float(eff0 * (threshold / eff0) ** (t / m.pred_entry)) for t in grow],
+                         x=[float(t) for t in grow], kind="theory")],
+                  yscale="log", hlines=(HLine(2.0, "2 (edge of stability)", kind="reference"),
+                                        HLine(threshold, f"entry threshold {threshold:g}", kind="bound")),
+                  spans=(Span((1 - ENTRY_TOL) * m.pred_entry, (1 + ENTRY_TOL) * m.pred_entry,
+                              f"predicted entry ± {ENTRY_TOL:.0%}"),))
+    half = m.win / 2
+    edges = [m.eq_t[0] - half, m.eq_t[-1] + half] if m.eq_t else []
+    equilibrium = Panel(f"norm equilibrium (recursion exact to {m.rec_res:.1g})", "step $t$ (window centres)",
+                        r"$\langle\|w\|^4\rangle\,/\,\frac{\eta\langle G\rangle}{\lambda(2-\eta\lambda)} - 1$",
+                        m.eq_t, [Curve(f"mean over {m.win}-step windows", [sig(v, 6) for v in m.eq_rel], style="C0o")],
+                        hlines=(HLine(0.0, r"$\|w^*\|^4 = \eta G/(\lambda(2-\eta\lambda))$", kind="theory"),),
+                        bands=(Band(f"tolerance ± {EQ_TOL:.0%}", [-EQ_TOL] * 2, [EQ_TOL] * 2, x=edges, kind="bound"),)
+                        if edges else ())
+    return panels(sharp, equilibrium)
 
 
 def _measured(m: NormDynamics) -> dict:
@@ -206,11 +221,15 @@ def check_norm_dynamics(claim: Claim, config: RunConfig) -> Outcome:
               "settle_steps": m.settle,
               "fp_remedy": f"isotropic noise {noise:g}·‖w‖ per step" if noise > 0 else "none (underflow trap exposed)"}
     return Outcome(verdict, reason, expected, _measured(m), tolerance, params, {"arith": "float64"},
-                   _figure(m, threshold))
+                   _figure(m, threshold, s.lr * t1_sharpness(PHI0_NORM), entry_exponent))
 
 
 register(Claim(
     id="lyu2022.norm-dynamics",
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "recursion_max_rel_residual", "entry_step", "entry_predicted", "entry_rel_error", "equilibrium_max_rel_error",
+        "equilibrium_windows", "eta_eff_lambda1_final", "normal_component_underflowed"
+    ),
     paper="lyu2022",
     citation=CITATION,
     summary="GD+WD: exact ‖w‖² recursion, equilibrium ‖w*‖⁴ = ηG/(λ(2−ηλ)), EoS entry after ln(2/(η̃₀λ₁))/(2ηλ) steps",

@@ -19,7 +19,7 @@ from bnproof.models.scale_invariant import (
     third_derivative_along,
     top_eigenvalue,
 )
-from bnproof.papers.lyu2022.common import CITATION, LA19, positive_int, sig
+from bnproof.papers.lyu2022.common import CITATION, LA19, positive_int, sig, tex_number
 from bnproof.symbolic import lyu2022 as sym
 
 __all__ = ["C_VALUES", "FLOAT_TOL", "FD_TOL", "numeric_identities", "identity_models", "IdentityResiduals",
@@ -155,17 +155,41 @@ def _measured(m: IdentityResiduals) -> dict:
     }
 
 
-_IDENTITY_CURVES = {"euler": "euler", "grad_scaling": "grad_scaling", "hess_scaling": "hess_scaling",
-                    "hess_times_w": "hess_times_w", "third_contract": "third_contract (T1, complex step)",
-                    "third_contract_fd": "third_contract (T2/T3, finite differences)"}
+_FLOOR = 1e-18  # exact zeros drawn here: a log axis has no 0
+_FLOAT_CURVES = {"euler": r"$|\langle w, \nabla L\rangle|$", "grad_scaling": r"$\nabla L(cw) = \nabla L/c$",
+                 "hess_scaling": r"$\nabla^2 L(cw) = c^{k}\,\nabla^2 L$", "hess_times_w": r"$\nabla^2 L\,w = -\nabla L$",
+                 "third_contract": r"$\nabla^3 L[w] = -2\nabla^2 L$ (T1)"}
 
 
-def _figure(per_c: dict[float, dict[str, float]]) -> dict:
-    """Residual against the scale c, one curve per identity, with both tolerances."""
-    curves = [Curve(label, [max(per_c[c][k], 1e-18) for c in C_VALUES]) for k, label in _IDENTITY_CURVES.items()]
-    return panels(Panel("numerical residuals (max over models and points)", "scale c", "relative residual",
-                        list(C_VALUES), curves, xscale="log", yscale="log",
-                        hlines=(HLine(FLOAT_TOL, "float64 tolerance"), HLine(FD_TOL, "finite-difference tolerance"))))
+def _figure(m: IdentityResiduals, hess_degree: float) -> dict:
+    """Each identity's largest residual against c with its tolerance, and the cross-checks with theirs."""
+    proved = sum(p.holds for p in m.proofs)
+    x = list(C_VALUES)
+    curves = [Curve(label.replace("{k}", f"{{{hess_degree:g}}}"), _floored([m.per_c[c].get(k, 0.0) for c in x]))
+              for k, label in _FLOAT_CURVES.items()]
+    exact = Panel(f"float64 residuals, complex-step HVPs (SymPy: {proved}/{len(m.proofs)} exactly 0)", "scale $c$",
+                  "relative residual (max over models, points)", x, curves, xscale="log", yscale="log",
+                  hlines=(HLine(FLOAT_TOL, f"tolerance {tex_number(FLOAT_TOL)}", kind="bound"),))
+    fd = Panel(r"$\nabla^3 L[w] = -2\nabla^2 L$ on T2/T3 (finite differences)", "scale $c$", "relative residual", x,
+               [Curve("T2, T3", _floored([m.per_c[c].get("third_contract_fd", 0.0) for c in x]), style="C5o-")],
+               xscale="log", yscale="log", hlines=(HLine(FD_TOL, f"tolerance {tex_number(FD_TOL)}", kind="bound"),))
+    checks = [("SymPy $\\nabla L$ vs 50-digit mpmath", m.fd_gap, MPMATH_FD_TOL, "C0o"),
+              ("T1 closed-form Hessian vs SymPy", m.toy_hess_gap, T1_HESSIAN_TOL, "C1s")]
+    checks += [("Lanczos vs dense $\\lambda_1$: " + ", ".join(m.lanczos) if i == 0 else "", v, LANCZOS_TOL, "C2D")
+               for i, v in enumerate(m.lanczos.values())]
+    gaps = _floored([v for _, v, _, _ in checks])
+    cross = [Curve(label, [g], x=[i], style=style) for i, ((label, _, _, style), g) in enumerate(zip(checks, gaps), 1)]
+    cross += [Curve("tolerance" if i == 1 else "", [tol, tol], x=[i - 0.35, i + 0.35], kind="bound")
+              for i, (_, _, tol, _) in enumerate(checks, 1)]
+    return panels(exact, fd, Panel("derivative cross-checks", "check", "relative gap", list(range(1, len(checks) + 1)),
+                                   cross, yscale="log"))
+
+
+def _floored(values: list[float]) -> list[float]:
+    """``values`` with exact zeros (and negatives) replaced by a tenth of the smallest positive one."""
+    positive = [v for v in values if v > 0]
+    floor = min(positive) / 10 if positive else _FLOOR
+    return [v if v > 0 else floor for v in values]
 
 
 def check_scale_invariance(claim: Claim, config: RunConfig) -> Outcome:
@@ -209,11 +233,15 @@ def check_scale_invariance(claim: Claim, config: RunConfig) -> Outcome:
     params = {"seed": config.seed, "bn_eps": bn_eps, "hess_degree": hess_degree, "samples": samples, "c_values": list(C_VALUES),
               "family_members": members, "models": m.models, "hvp": "complex step h = 1e-30 (T1: closed-form Hessian)"}
     precision = {"numeric": "float64", "symbolic": "exact (SymPy polynomial arithmetic)", "fd_dps": 50}
-    return Outcome(verdict, reason, expected, _measured(m), tolerance, params, precision, _figure(m.per_c))
+    return Outcome(verdict, reason, expected, _measured(m), tolerance, params, precision, _figure(m, hess_degree))
 
 
 register(Claim(
     id="lyu2022.scale-invariance",
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "symbolic", "symbolic_all_zero", "gradient_vs_mpmath_fd", "t1_hessian_closed_form_vs_sympy",
+        "numeric_max_residual", "lanczos_vs_dense"
+    ),
     paper="lyu2022",
     citation=f"{CITATION}; identities as in {LA19}, Lemma 1",
     summary="scale-invariant L: ⟨w,∇L⟩=0, ∇L(cw)=∇L/c, ∇²L(cw)=∇²L/c², ∇²L·w=−∇L, ∇³L[w]=−2∇²L",
@@ -226,7 +254,7 @@ register(Claim(
     params=(
         Param("bn_eps", 0.0, "ε inside the BN standard deviation of T2/T3 and in the SymPy family (r² → r²+ε); "
               "> 0 breaks scale invariance (negative control: refuted, residual shown)", float),
-        Param("samples", 3, "random points per model", int),
+        Param("samples", 3, "random points per model", int, lo=1, hi=1000),
         Param("hess_degree", -2.0, "the claimed homogeneity degree of ∇²L, ∇²L(cw) = c^degree·∇²L(w) (−2; e.g. −1: "
               "the statement flipped, refuted)", float, lo=-10, hi=10),
     ),

@@ -30,7 +30,7 @@ from bnproof.claims import Claim, register
 from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, HLine, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, panels
 from bnproof.papers.lyu2022.common import (
     CITATION,
     GD_PARAMS,
@@ -312,37 +312,85 @@ def _measured(m: FlowMeasurement) -> dict:
     }
 
 
-def _angle_panel(m: FlowMeasurement, fs: FlowSetup) -> Panel:
-    """φ against τ: GD (and its equal-ηλ twin), the reading's flow and the best constant-c flow."""
+def _reading_tex(reading: str) -> str:
+    return r"$c = 2/(4 + \|\nabla_\Gamma \log\lambda_1\|^2)$" if reading == "derived" else r"$c = 1/2$"
+
+
+def _angle_panel(m: FlowMeasurement, fs: FlowSetup, gap_tol: float) -> Panel:
+    """φ against τ: GD (and its equal-ηλ twin), the reading's flow at speed 1 and its fitted time scale."""
     tr, s = m.tracks["main"], m.runs["main"][0]
     idx = sample_series(list(range(len(tr.tau))), 300)
-    const = flow_solution(float(tr.phi[0]), 3.0 * float(tr.tau[-1]) + 1e-9, fs.alpha)
-    curves = [Curve(f"GD (η={s.lr:g}, λ={s.weight_decay:g})", [float(tr.phi[i]) for i in idx], style="-"),
-              Curve(f"flow, {_reading_text(fs.reading)}", [float(m.flow(tr.tau[i])) for i in idx], style="--"),
-              Curve(f"flow, best constant c = {m.c_const:.3f}", [float(const(m.c_const * tr.tau[i])) for i in idx],
-                    style=":")]
+    tau = [float(tr.tau[i]) for i in idx]
+    curves = [Curve(rf"GD ($\eta = {s.lr:g}$, $\lambda = {s.weight_decay:g}$)", [float(tr.phi[i]) for i in idx],
+                    style="-"),
+              Curve(f"flow, {_reading_tex(fs.reading)}", [float(m.flow(t)) for t in tau], kind="theory"),
+              Curve(rf"fit $\varphi_{{\rm flow}}(k\tau + s)$, $k = {m.k_tau:.4f}$",
+                    [float(m.flow(m.k_tau * t + m.lag)) for t in tau], kind="fit")]
+    title = r"angle along $\Gamma$: GD against the flow"
     if "equal" in m.tracks:
         eq, s_eq = m.tracks["equal"], m.runs["equal"][0]
         j = sample_series(list(range(len(eq.tau))), 150)
-        curves.append(Curve(f"GD (η={s_eq.lr:g}, λ={s_eq.weight_decay:g})", [float(eq.phi[i]) for i in j],
-                            x=[float(eq.tau[i]) for i in j], style="x"))
-    return Panel("angle along Γ: GD against the flow", "τ = ηλ·t", "φ (rad)", [float(tr.tau[i]) for i in idx], curves,
-                 hlines=(HLine(math.pi / 2, "flattest point π/2"),))
+        curves.append(Curve(rf"GD ($\eta = {s_eq.lr:g}$, $\lambda = {s_eq.weight_decay:g}$): equal $\eta\lambda$",
+                            [float(eq.phi[i]) for i in j], x=[float(eq.tau[i]) for i in j], style="x"))
+        title += f" (equal-ηλ gap {m.path_gap:.2g} ≤ {gap_tol:.2g} rad)"
+    return Panel(title, r"$\tau = \eta\lambda\, t$ (from entry)", r"$\varphi$ (rad)", tau, curves)
+
+
+def _residual_panel(m: FlowMeasurement, rms_tol: float) -> Panel:
+    """φ_GD − φ_flow at the fitted time scale (the verdict's RMS) and at speed 1, with ± the RMS tolerance."""
+    tr = m.tracks["main"]
+    idx = sample_series(list(range(len(tr.tau))), 300)
+    tau = [float(tr.tau[i]) for i in idx]
+    fitted = [float(tr.phi[i] - m.flow(m.k_tau * tr.tau[i] + m.lag)) for i in idx]
+    speed_one = [float(tr.phi[i] - m.flow(tr.tau[i])) for i in idx]
+    return Panel(f"tracking error (RMS {m.rms_fit:.2g} rad, allowed {rms_tol:g})",
+                 r"$\tau = \eta\lambda\, t$ (from entry)", r"$\varphi_{\rm GD} - \varphi_{\rm flow}$ (rad)", tau,
+                 [Curve(r"against the fit $\varphi_{\rm flow}(k\tau + s)$", fitted, style="-"),
+                  Curve(r"against the flow at speed 1", speed_one, style="C1-")],
+                 hlines=(HLine(0.0, "", kind="theory"),),
+                 bands=(Band(f"± RMS tolerance {rms_tol:g}", [-rms_tol] * 2, [rms_tol] * 2, x=[tau[0], tau[-1]],
+                             kind="bound"),))
+
+
+def _speed_panel(m: FlowMeasurement, speed_tol: float) -> Panel:
+    """The fitted speed multipliers (per run in τ, and in the angular clock T) against 1 ± speed_tol."""
+    names = {"main": "main", "equal": r"$\eta/10, 10\lambda$", "smaller": r"$\lambda/3.3$"}
+    ks = [v[0] for v in m.fits.values()]
+    x = list(range(1, len(ks) + 2))
+    label = "; ".join(f"{i} {names.get(k, k)}" for i, k in enumerate(m.fits, 1)) + f"; {len(ks) + 1} clock $T$"
+    return Panel("speed multipliers $k$ (flow: $k = 1$)", label, "$k$", x,
+                 [Curve(r"in $\tau$, per run", ks, x=x[:-1], style="C0o"),
+                  Curve(r"in the clock $T$ ($d\theta/dT = -\frac{1}{4}\nabla_\Gamma\log\lambda_1$)", [m.k_clock],
+                        x=[x[-1]], style="C1s")],
+                 hlines=(HLine(1.0, "flow speed $k = 1$", kind="theory"),),
+                 bands=(Band(f"tolerance 1 ± {speed_tol:g}", [1 - speed_tol] * 2, [1 + speed_tol] * 2,
+                             x=[0.6, x[-1] + 0.4], kind="bound"),))
 
 
 def _sharpness_panel(m: FlowMeasurement, fs: FlowSetup) -> Panel:
-    """λ₁(θ_t) against τ, its window means, and λ₁ along the reading's flow."""
+    """λ₁(θ_t) against τ, its window means (which must not rise), and λ₁ along the reading's flow."""
     s, main = m.runs["main"]
     te = m.tracks["main"].entry
     sh = main.sharp[main.t_sharp >= te]
     tau_sh = (main.t_sharp[main.t_sharp >= te] - te) * s.intrinsic
     k = sample_series(list(range(len(tau_sh))), 300)
     wt = (np.arange(len(m.windows)) + 0.5) * m.window_size * FLOW_EVERY * s.intrinsic
-    return Panel("spherical sharpness", "τ = ηλ·t", "λ₁(∇²L(θ_t))", [float(tau_sh[i]) for i in k], [
-        Curve("λ₁(θ_t)", [float(sh[i]) for i in k], style="-"),
-        Curve("window means", [float(v) for v in m.windows], x=[float(v) for v in wt], style="-o"),
-        Curve(f"flow ({_reading_text(fs.reading)}): 1 + {fs.alpha:g}cos²φ",
-              [float(t1_sharpness(m.flow(tau_sh[i]), fs.alpha)) for i in k], style="--")])
+    rise = f"largest window rise {m.rise:.1g}" if m.rise > 0 else "window means never rise"
+    return Panel(f"spherical sharpness ({rise}; allowed {MONO_TOL:g})",
+                 r"$\tau = \eta\lambda\, t$ (from entry)", r"$\lambda_1(\nabla^2 L(\theta_t))$",
+                 [float(tau_sh[i]) for i in k], [
+                     Curve(r"$\lambda_1(\theta_t)$", [float(sh[i]) for i in k], style="-"),
+                     Curve(r"window means ($0.1/(\eta\lambda)$ steps)", [float(v) for v in m.windows],
+                           x=[float(v) for v in wt], style="C1o"),
+                     Curve(rf"flow: $1 + {fs.alpha:g}\cos^2\varphi_{{\rm flow}}(\tau)$",
+                           [float(t1_sharpness(m.flow(tau_sh[i]), fs.alpha)) for i in k], kind="theory")])
+
+
+def _figure(m: FlowMeasurement, fs: FlowSetup, speed_tol: float, rms_tol: float) -> dict:
+    """The angle against the flow, the tracking error, the speed multipliers and the sharpness."""
+    gap_tol = 5 * math.sqrt(fs.s.intrinsic)
+    return panels(_angle_panel(m, fs, gap_tol), _residual_panel(m, rms_tol), _speed_panel(m, speed_tol),
+                  _sharpness_panel(m, fs))
 
 
 def _no_weight_decay(fs: FlowSetup, speed_tol: float, params: dict, precision: dict, progress, label: str) -> Outcome:
@@ -413,11 +461,17 @@ def check_flow(claim: Claim, config: RunConfig) -> Outcome:
     tolerance = {"speed_multiplier": speed_tol, "tracking_rms": rms_tol, "sharpness_window_rise": MONO_TOL,
                  "equal_eta_lambda_path_gap": gap_tol}
     return Outcome(verdict, reason, expected, _measured(m), tolerance, {**params, "steps": m.steps}, precision,
-                   panels(_angle_panel(m, fs), _sharpness_panel(m, fs)))
+                   _figure(m, fs, speed_tol, rms_tol))
 
 
 register(Claim(
     id="lyu2022.sharpness-flow",
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "speed_multiplier", "speed_multiplier_clock_T", "lag_tau", "c", "tracking_rms", "tracking_rms_at_speed_1",
+        "tracking_rms_clock_T", "speed_multiplier_by_run", "tracking_rms_by_run", "equal_eta_lambda_path_gap",
+        "phi_start", "phi_end", "clock_T_end", "sharpness_window_start", "sharpness_window_end",
+        "sharpness_max_window_rise", "entry_step", "drift_along_gamma", "max_eta_eff_lambda1"
+    ),
     paper="lyu2022",
     citation=CITATION,
     summary="at EoS, θ follows dθ/dτ = −c∇_Γ log λ₁, τ = ηλt, c = 2/(4 + ‖∇_Γ log λ₁‖²) [derived]; λ₁ falls",

@@ -16,13 +16,13 @@ from bnproof.claims import Claim, register
 from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, HLine, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, Span, panels
 from bnproof.core.verdicts import combine, interval_verdict
 from bnproof.models import bn_init as bi
 from bnproof.papers.nachum2024.common import CITATION, components, narrow_width, sizes
 
 __all__ = ["MIN_DEPTH", "MIN_SEEDS", "starved", "CONTROLS", "COS_ODD_MAX", "COS_WITHIN_MIN", "RATIO_TOL", "TAIL", "MAP_NS", "MAP_WIDTHS", "MAP_DEPTH", "emergence_run",
-           "final_stats", "emergence_verdict", "measure_map", "check_emergence"]
+           "final_stats", "emergence_verdict", "emergence_series", "measure_map", "check_emergence"]
 
 COS_ODD_MAX = 0.05  # cos(odd, cluster mean) below this: orthogonal (notes §(a)4: n = 32 gives < 0.01)
 COS_WITHIN_MIN = 0.8  # mean within-cluster cosine above this: one tight cluster (measured 0.94-0.97 at n = 32)
@@ -93,24 +93,45 @@ def measure_map(comp: bi.Components, seeds: int, seed: int, progress=None) -> di
     return grid
 
 
-def _panels(n: int, seeds: int, run: dict[str, np.ndarray]) -> list[Panel]:
-    ell = list(range(run["cos_odd"].shape[0]))
+_STAT_AXES = {  # statistic -> (title, y label)
+    "cos_odd": ("odd point against the cluster", r"$\cos(x_{\rm odd}, \bar x_{\rm cluster})$"),
+    "cos_within": ("tightness of the cluster", r"mean $\cos(x_i, x_j)$, $i, j \neq$ odd"),
+    "norm_ratio": ("norm of the odd point", r"$\|x_{\rm odd}\| \,/\, \overline{\|x_{\rm cluster}\|}$"),
+}
+
+
+def emergence_series(n: int, seeds: int, run: dict[str, np.ndarray], ratio: float | None = None) -> list[Panel]:
+    """Per statistic: the mean over seeds per layer with its 95% band, the statement's value (theory), the
+    verdict's threshold or tolerance band, and the window of layers the verdict averages over (a span)."""
+    depth = run["cos_odd"].shape[0] - 1
+    ell = list(range(depth + 1))
+    window = [Span(depth - _tail_layers(depth) + 1, depth, f"verdict window (last {TAIL:.0%} of layers)")]
+    target = float(n - 1) if ratio is None else ratio
+    theory = {"cos_odd": HLine(0.0, "statement: $\\approx 0$", "theory"),
+              "cos_within": HLine(1.0, "statement: $\\approx 1$", "theory"),
+              "norm_ratio": HLine(target, f"statement: $n - 1 = {n - 1}$" if ratio is None else f"claimed ratio {target:g}",
+                                  "theory")}
+    limits = {"cos_odd": [HLine(COS_ODD_MAX, f"verdict threshold {COS_ODD_MAX:g}", "bound")],
+              "cos_within": [HLine(COS_WITHIN_MIN, f"verdict threshold {COS_WITHIN_MIN:g}", "bound")], "norm_ratio": []}
     out = []
-    for key, title, h in (("cos_odd", "cos(odd, cluster mean)", COS_ODD_MAX), ("cos_within", "within-cluster cosine", COS_WITHIN_MIN),
-                          ("norm_ratio", "‖odd‖ / mean ‖cluster point‖", float(n - 1))):
+    for key, (title, ylabel) in _STAT_AXES.items():
         m, half = mean_halfwidth(run[key], axis=1)
-        out.append(Panel(title, "layer", title, ell,
-                         [Curve(f"mean ({seeds} seeds)", [float(v) for v in m]),
-                          Curve("95% CI low", [float(v) for v in m - half]),
-                          Curve("95% CI high", [float(v) for v in m + half])],
-                         hlines=[HLine(h, "n − 1" if key == "norm_ratio" else "threshold")]))
+        mean = f"mean over {seeds} seeds (band: 95% CI)"
+        bands = [Band(mean, [float(v) for v in m - half], [float(v) for v in m + half])]
+        if key == "norm_ratio":
+            lo, hi = window[0].lo, window[0].hi
+            bands.append(Band(f"verdict tolerance ±{RATIO_TOL:.0%}",
+                              [(1 - RATIO_TOL) * target] * 2, [(1 + RATIO_TOL) * target] * 2, x=[lo, hi], kind="theory"))
+        out.append(Panel(title, "layer $\\ell$", ylabel, ell, [Curve(mean, [float(v) for v in m])],
+                         hlines=[theory[key], *limits[key]], bands=bands, spans=window))
     return out
 
 
 def _map_panel(grid: dict[str, dict]) -> Panel:
-    return Panel(f"within-cluster cos after {MAP_DEPTH} layers", "width d", "cos", [float(w) for w in MAP_WIDTHS],
-                 [Curve(f"n = {nn}", [grid[f"n={nn},d={dd}"]["cos_within"] for dd in MAP_WIDTHS]) for nn in MAP_NS],
-                 xscale="log")
+    return Panel(f"tightness of the cluster after {MAP_DEPTH} layers", "width $d$", r"mean $\cos(x_i, x_j)$",
+                 [float(w) for w in MAP_WIDTHS],
+                 [Curve(f"$n = {nn}$", [grid[f"n={nn},d={dd}"]["cos_within"] for dd in MAP_WIDTHS]) for nn in MAP_NS],
+                 xscale="log", hlines=[HLine(COS_WITHIN_MIN, f"verdict threshold {COS_WITHIN_MIN:g}", "bound")])
 
 
 def _reason(verdict: str, against: list[str], n: int, width: int, depth: int, seeds: int, comp: bi.Components,
@@ -166,7 +187,7 @@ def check_emergence(claim: Claim, config: RunConfig) -> Outcome:
               "predicted_ratio": float(n - 1) if ratio is None else ratio,
               "inputs": "generic: i.i.d. N(0,1), d×n", "odd_point": "largest-norm point",
               "thresholds": {"cos_odd_max": COS_ODD_MAX, "cos_within_min": COS_WITHIN_MIN, "ratio_rel_tol": RATIO_TOL}}
-    figure = _panels(n, seeds, run)
+    figure = emergence_series(n, seeds, run, ratio)
     if do_map:  # slow: widths up to 4096, 1000 layers
         measured["map"] = measure_map(comp, seeds, config.seed, config.progress)
         params["map_grid"] = {"n": list(MAP_NS), "width": list(MAP_WIDTHS), "depth": MAP_DEPTH}
@@ -194,6 +215,10 @@ CONTROLS = (
 
 register(Claim(
     id="nachum2024.odd-point-emergence", paper="nachum2024", citation=CITATION,
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "cos_odd_cluster", "cos_odd_cluster_ci95", "cos_within_cluster", "cos_within_cluster_ci95", "norm_ratio",
+        "norm_ratio_ci95", "cos_within_layer0", "seeds"
+    ),
     source="abstract (qualitative) [paper]; model and thresholds: reference notes §(a)1, §(a)3-4 [recon]",
     summary="deep random RC+ReLU networks drive a generic batch to one tight cluster plus one orthogonal odd point",
     statement=(r"\text{RC+ReLU, generic } X:\ \text{for large depth, } \cos(x_{\rm odd}, \bar x_{\rm cluster}) \approx 0,\ "

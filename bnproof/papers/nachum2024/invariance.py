@@ -18,13 +18,13 @@ from bnproof.core.blas import single_threaded_blas
 from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, HLine, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, panels
 from bnproof.models import bn_init as bi
 from bnproof.papers.nachum2024.common import CITATION, components, narrow_width, sizes
 from bnproof.symbolic import bn_init as sb
 
 __all__ = ["CONF_EXACT", "SPREAD_TOL", "RATIO_RESOLUTION", "CONTROLS", "odd_point_batch", "layer_stats", "measure_invariance", "decide_invariance",
-           "check_invariance"]
+           "invariance_series", "check_invariance"]
 
 CONF_EXACT = 0.99  # CI level where a verdict must not fail by chance (the exact invariance claim)
 SPREAD_TOL = 1e-12  # relative cluster spread allowed for float64 round-off in W H (0 in exact arithmetic)
@@ -112,13 +112,28 @@ def decide_invariance(n: int, width: int, depth: int, seeds: int, comp: bi.Compo
                       f"norm ratio {mean:.4g} ± {half:.2g} (99% CI) covers {target:g}; {checked} SymPy identities hold")
 
 
-def _figure(n: int, width: int, depth: int, seeds: int, m: dict) -> dict:
+def invariance_series(n: int, width: int, depth: int, seeds: int, m: dict, ratio: float | None = None) -> dict:
+    """The norm ratio per seed against the prediction (n−1 or ``ratio``) with the verdict's 99% CI of the mean
+    as a band; per layer the exact statistics against their derived value 0 and the spread's round-off allowance."""
+    target = float(n - 1) if ratio is None else ratio
+    seeds_x = list(range(seeds))
+    per_seed = Curve("per seed", [float(r) for r in m["ratios"]], style="o")
+    bands = []
+    if math.isfinite(m["half"]):
+        bands.append(Band("per seed: mean, 99% CI", [m["mean"] - m["half"]] * 2, [m["mean"] + m["half"]] * 2,
+                          x=[0, seeds - 1]))
+    predicted = HLine(target, f"derived: $n - 1 = {n - 1}$" if ratio is None else f"claimed ratio {target:g}", "theory")
+    layers = list(range(1, depth + 1))
+    exact = not (np.any(m["cos_layers"]) or np.any(m["spread_layers"]))
+    zero = " (every value exactly 0.0)" if exact else ""
     return panels(
-        Panel(f"‖odd‖/‖cluster‖ after one layer (n={n}, d={width})", "seed", "norm ratio", list(range(seeds)),
-              [Curve("measured", [float(r) for r in m["ratios"]])], hlines=[HLine(float(n - 1), "n − 1 (derived)")]),
-        Panel("exactness per layer", "layer", "max over seeds", list(range(1, depth + 1)),
-              [Curve("|cos(odd, cluster)|", [float(c) for c in m["cos_layers"]]),
-               Curve("cluster spread", [float(c) for c in m["spread_layers"]])]))
+        Panel(f"norm ratio after one layer ($n = {n}$, $d = {width}$)", "seed", r"$\|x_{\rm odd}\| / \|x_{\rm cluster}\|$",
+              seeds_x, [per_seed], hlines=[predicted], bands=bands),
+        Panel("exactness per layer (max over seeds)", "layer $\\ell$", "value" + zero, layers,
+              [Curve(r"$|\cos(x_{\rm odd}, x_{\rm cluster})|$", [float(c) for c in m["cos_layers"]]),
+               Curve("relative cluster spread", [float(c) for c in m["spread_layers"]])],
+              hlines=[HLine(0.0, "derived: exactly 0", "theory"),
+                      HLine(SPREAD_TOL, f"round-off allowance {SPREAD_TOL:g} (spread)", "bound")]))
 
 
 def check_invariance(claim: Claim, config: RunConfig) -> Outcome:
@@ -163,7 +178,7 @@ def check_invariance(claim: Claim, config: RunConfig) -> Outcome:
                 "rescale_convention": "row scaled to norm 1/√d (Daneshmand et al. 2021, Eq. (1))"},
         precision={"arithmetic": "float64; the cosine test is exact (products of disjoint supports are exact zeros)",
                    "symbolic": "SymPy, each identity cross-checked at 30 digits"},
-        series=_figure(n, width, depth, seeds, m))
+        series=invariance_series(n, width, depth, seeds, m, ratio))
 
 
 CONTROLS = (
@@ -179,6 +194,10 @@ CONTROLS = (
 
 register(Claim(
     id="nachum2024.odd-point-invariance", paper="nachum2024", citation=CITATION,
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "cosine", "cluster_spread", "norm_ratio", "norm_ratio_ci99", "norm_ratio_per_seed_min",
+        "norm_ratio_per_seed_max", "identities_failed", "identities_checked"
+    ),
     source="reference notes §(a)2 [derived]: fixed-point geometry derived here, not quoted from the paper",
     summary="n−1 identical points + one odd point: exact fixed configuration of RC+ReLU (cos 0, norm ratio n−1)",
     statement=(r"X = [a,\dots,a,b]:\ \text{after } \mathrm{ReLU}(\mathrm{RC}(WX))\ \text{(optionally RS)},\ "

@@ -21,7 +21,7 @@ from bnproof.core.controls import ASSUMPTION_DROPPED, STARVED, STATEMENT_FLIP, C
 from bnproof.core.errors import BadInput
 from bnproof.core.params import ListOf, Param, RunConfig
 from bnproof.core.records import INAPPLICABLE, INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, Span, panels
 from bnproof.core.verdicts import combine, interval_verdict
 from bnproof.models import bn_init as bi
 from bnproof.papers.nachum2024.common import CITATION, components, narrow_width, sizes
@@ -30,7 +30,7 @@ from bnproof.symbolic import bn_init as sb
 __all__ = ["DIRECTIONS", "READINGS", "LINEAR_REGIME", "GROWTH_MAX", "RESET_TOL", "ROUNDOFF", "RESET_MIN_START", "RESET_LAYERS", "MIN_DEPTH",
            "MIN_SEEDS", "FACTOR_RTOL", "predicted_factor", "fixed_configuration", "configuration_distance",
            "stability_verdict", "reset_verdict", "closed_form_verdict", "starved", "decide_stability",
-           "measure_stability", "check_stability"]
+           "measure_stability", "stability_series", "check_stability"]
 
 DIRECTIONS = ("preserving", "spread")  # keep the cluster one point / spread inside the cluster
 READINGS = ("stable", "saddle")  # the [recon] statement / the [derived] infinite-width linearisation
@@ -187,6 +187,7 @@ def measure_stability(n: int, width: int, depth: int, seeds: int, comp: bi.Compo
 
     Spread direction: per-layer factor per seed (mean and 95% CI over seeds and ε), max distance/ε.
     Preserving direction (``RESET_LAYERS`` layers): largest distance after one layer / before, max distance/ε.
+    ``curves``: per ε the mean distance per layer in both directions and the factor's last layer (the figure).
     """
     factors, per_eps, curves, resets, pres_growth, d0s, d1s = [], {}, [], [], [], [], []
     for i, eps in enumerate(epss):
@@ -205,7 +206,8 @@ def measure_stability(n: int, width: int, depth: int, seeds: int, comp: bi.Compo
                                "spread_max_distance_over_eps": float(run["distance"].mean(axis=1).max() / eps),
                                "preserving_distance_layer0": float(keep[0].mean()),
                                "preserving_distance_layer1": float(keep[1].mean()), "preserving_reset_ratio": resets[-1]}
-        curves.append(Curve(f"spread, ε = {eps:g}", [float(v) for v in run["distance"].mean(axis=1)]))
+        curves.append({"eps": eps, "spread": [float(v) for v in run["distance"].mean(axis=1)], "fit_last": K,
+                       "preserving": [float(v) for v in keep.mean(axis=1)]})
         if progress:
             progress("stability", i + 1, len(epss))
     rate, half = (float(x) for x in mean_halfwidth(np.concatenate(factors)))
@@ -228,6 +230,46 @@ def _predicted(claim: Claim, config: RunConfig, comp: bi.Components, n: int) -> 
         return float(given)
     closed_form_applies = comp.recenter and not comp.rescale and comp.nonlinearity == "relu"
     return predicted_factor(n) if closed_form_applies else None
+
+
+_DIST_LABEL = r"$\mathrm{dist}(X_\ell, \mathcal{C})\,/\,\varepsilon$"
+
+
+def _spread_panel(m: dict, reading: str, predicted: float | None, where: str, rtol: float) -> Panel:
+    """Distance/ε per layer for each ε with its fitted factor over the fit window, the predicted growth (with the
+    saddle reading's band ± ``rtol``·|F − 1| on the factor) and, for the "stable" reading, the O(ε) allowance."""
+    curves, spans, bands = [], [], []
+    for i, c in enumerate(m["curves"]):
+        colour, y = f"C{i}", [v / c["eps"] for v in c["spread"]]
+        curves.append(Curve(f"$\\varepsilon = {c['eps']:g}$", y, style=f"{colour}-"))
+        fit_x = list(range(1, c["fit_last"] + 1))
+        curves.append(Curve(f"fit: factor {m['rate']:.4f} ± {m['half']:.4f} per layer" if i == 0 else "",
+                            [y[1] * m["rate"] ** (k - 1) for k in fit_x], x=fit_x, style=colour, kind="fit"))
+        if predicted is not None:
+            xs = list(range(1, len(y)))
+            curves.append(Curve(f"predicted factor {predicted:.4f}" if i == 0 else "",
+                                [y[1] * predicted ** (k - 1) for k in xs], x=xs, style=colour, kind="theory"))
+            w = rtol * abs(predicted - 1)
+            if reading == "saddle":
+                bands.append(Band(f"verdict band: factor ± {w:.4f}" if i == 0 else "", [y[1] * (predicted - w) ** (k - 1)
+                                  for k in xs], [y[1] * (predicted + w) ** (k - 1) for k in xs], x=xs, kind="theory"))
+        if all(sp.hi != c["fit_last"] for sp in spans):
+            spans.append(Span(1, c["fit_last"], f"fit window, $\\varepsilon = {c['eps']:g}$ (layers 1–{c['fit_last']})"))
+    hlines = [HLine(GROWTH_MAX, f"'stays $O(\\varepsilon)$': at most {GROWTH_MAX:g}", "bound")] if reading == "stable" else []
+    return Panel(f"in-cluster spread ({where})", "layer $\\ell$", _DIST_LABEL,
+                 list(range(len(m["curves"][0]["spread"]))), curves, yscale="log", hlines=hlines, spans=spans,
+                 bands=bands)
+
+
+def stability_series(m: dict, reading: str, predicted: float | None, where: str, rtol: float = FACTOR_RTOL) -> dict:
+    """The spread direction (:func:`_spread_panel`) and the cluster-preserving direction: distance/ε over the
+    first layers against the reset the verdict requires (≤ ``RESET_TOL`` of the start after one layer)."""
+    preserving = [Curve(f"$\\varepsilon = {c['eps']:g}$", [v / c["eps"] for v in c["preserving"]], style=f"C{i}-o")
+                  for i, c in enumerate(m["curves"])]
+    reset = HLine(RESET_TOL, f"reset: $\\leq {RESET_TOL:g}\\times$ the start after one layer", "bound")
+    return panels(_spread_panel(m, reading, predicted, where, rtol),
+                  Panel("cluster-preserving perturbation", "layer $\\ell$", _DIST_LABEL,
+                        list(range(len(m["curves"][0]["preserving"]))), preserving, yscale="log", hlines=[reset]))
 
 
 def check_stability(claim: Claim, config: RunConfig) -> Outcome:
@@ -283,8 +325,7 @@ def check_stability(claim: Claim, config: RunConfig) -> Outcome:
                    "closed_form": f"spread factor within {rtol:g}·(F − 1) of F", "reset": RESET_TOL},
         params=params,
         precision={"arithmetic": "float64; distances below ~1e-7 are at the chain's round-off (ε ≥ 1e-6 enforced)"},
-        series=panels(Panel(f"in-cluster spread: distance to the configuration ({comp.label}, n={n}, d={width})", "layer",
-                            "mean distance", list(range(depth + 1)), m["curves"], yscale="log")))
+        series=stability_series(m, reading, predicted, f"{comp.label}, $n = {n}$, $d = {width}$", rtol))
 
 
 _RC_RELU = {"n": 16, "width": 256}
@@ -307,6 +348,10 @@ CONTROLS = (
 
 register(Claim(
     id="nachum2024.stability", paper="nachum2024", citation=CITATION,
+    measured_keys=(  # every record's measured keys, whatever the verdict
+        "spread_factor", "spread_factor_ci95", "max_distance_over_eps", "preserving_reset_ratio",
+        "preserving_max_distance_over_eps", "closed_form_factor", "per_eps", "seeds"
+    ),
     source="abstract announces a stability result (statement not available); reference notes §(a)2, §(a)4 [recon]; "
            "infinite-width saddle [derived] (derivations/nachum2024.md)",
     summary="the cluster-plus-odd-point configuration perturbed by ε stays within O(ε) [recon] (measured per direction: a saddle)",

@@ -18,7 +18,7 @@ from bnproof.claims import Claim, register
 from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import ListOf, Param, RunConfig
 from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, HLine, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL
 from bnproof.models import meanfield as mf
 from bnproof.models.bn_backprop import (
@@ -38,7 +38,7 @@ from bnproof.papers.wei2019.network import (
     read_network,
 )
 
-__all__ = ["Schedule", "classify_run", "measure_max_learning_rate", "decide_max_learning_rate",
+__all__ = ["Schedule", "classify_run", "measure_max_learning_rate", "decide_max_learning_rate", "lr_series",
            "check_max_learning_rate", "MAX_LR"]
 
 _FACTORS = ListOf(float, 0, 100, lo_open=True, unique_sorted=False)  # η/η* values, as given
@@ -178,22 +178,44 @@ def _lr_measured(rows: list[dict], factors: list[float]) -> dict:
             "lambda_increasing_in_gamma": _increasing([r["lambda_max"] for r in rows if r["bn"]]), "rows": rows}
 
 
-def _lr_figure(rows: list[dict], factors: list[float]) -> dict:
-    """λ̄_max and η* against γ (BN; no BN as a flat line), and the final/initial loss against η/η*."""
-    bn_rows = [r for r in rows if r["bn"]]
+def _sharpness_panels(rows: list[dict]) -> tuple[Panel, Panel]:
+    """λ̄_max and η* against γ with BN: measured (range over networks as a band) next to the mean-field values."""
+    bn_rows, nob = [r for r in rows if r["bn"]], rows[0]
     g = [r["gamma"] for r in bn_rows]
-    return panels(
-        Panel("λ̄_max against γ", "γ", "λ_max", g, [
-            Curve("BN (empirical FIM)", [r["lambda_max"] for r in bn_rows]),
-            Curve("BN (mean-field Σf_l)", [r["lambda_mean_field"] for r in bn_rows], style="--"),
-            Curve("no BN (empirical)", [rows[0]["lambda_max"]] * len(g), style="-")], xscale="log", yscale="log"),
-        Panel("η* = 2(1+μ)/λ̄_max against γ", "γ", "η*", g, [
-            Curve("BN", [r["eta_star"] for r in bn_rows]),
-            Curve("no BN", [rows[0]["eta_star"]] * len(g), style="-")], xscale="log", yscale="log"),
-        Panel("loss ratio after training (network 0)", "η/η*", "final/initial loss", factors, [
-            Curve(arm_label(r), [r["runs"][0]["outcomes"][f"{f:g}"]["final_over_initial"] for f in factors])
-            for r in rows], xscale="log", yscale="log", hlines=[HLine(1.0, "initial loss")]),
-    )
+    lam, eta = r"BN: empirical $\bar\lambda_{\max}$", r"BN: $\eta^*$ from the empirical $\bar\lambda_{\max}$"
+    per_net = [[run["lambda_max"] for run in r["runs"]] for r in bn_rows]
+    mu_factor = bn_rows[0]["eta_star"] * bn_rows[0]["lambda_max"]  # 2(1 + μ)
+    spread = f"range over {len(per_net[0])} networks"
+    return (Panel(r"sharpness against $\gamma$", r"BN scale $\gamma$", r"$\bar\lambda_{\max}$", g, [
+                Curve(lam, [r["lambda_max"] for r in bn_rows]),
+                Curve(r"BN: mean field $\Sigma_l\, f_l$", [r["lambda_mean_field"] for r in bn_rows], kind="theory")],
+                xscale="log", yscale="log", bands=[Band(f"{lam}, {spread}", [min(v) for v in per_net],
+                                                        [max(v) for v in per_net])],
+                hlines=[HLine(nob["lambda_max"], r"no BN: empirical $\bar\lambda_{\max}$", "reference")]),
+            Panel(r"largest stable step $\eta^*$", r"BN scale $\gamma$", r"$\eta^* = 2(1+\mu)/\bar\lambda_{\max}$", g, [
+                Curve(eta, [r["eta_star"] for r in bn_rows]),
+                Curve(r"BN: mean field $2(1+\mu)/\Sigma_l\, f_l$", [r["eta_star_mean_field"] for r in bn_rows],
+                      kind="theory")],
+                xscale="log", yscale="log", bands=[Band(f"{eta}, {spread}", [mu_factor / max(v) for v in per_net],
+                                                        [mu_factor / min(v) for v in per_net])],
+                hlines=[HLine(nob["eta_star"], r"no BN: $\eta^*$", "reference")]))
+
+
+def lr_series(rows: list[dict], s: Schedule) -> dict:
+    """λ̄_max and η* against γ; then the verdict's runs: peak loss over the initial loss of every run against
+    η/η*, with the instability threshold (``rise``) and the predicted boundary η = η*."""
+    factors = s.factors
+    curves = [Curve(f"{arm_label(r)}" if i == 0 else "", [run["outcomes"][f"{f:g}"]["max_over_initial"] for f in factors],
+                    style=f"C{j}o-")
+              for j, r in enumerate(rows) for i, run in enumerate(r["runs"])]
+    peaks = [v for c in curves for v in c.y if v is not None and math.isfinite(v) and v > 0]
+    curves.append(Curve(r"predicted boundary $\eta = \eta^*$", [min(peaks + [1.0]) / 2, max(peaks + [1.0]) * 2], x=[1, 1],
+                        kind="theory"))
+    runs = Panel("peak loss of every run (all networks)", r"$\eta / \eta^*$", "peak loss / initial loss", factors,
+                 curves, xscale="log", yscale="log",
+                 hlines=[HLine(s.rise, f"unstable above {s.rise:g}× the initial loss", "bound"),
+                         HLine(1.0, "initial loss", "reference")])
+    return panels(*_sharpness_panels(rows), runs)
 
 
 def check_max_learning_rate(claim: Claim, config: RunConfig) -> Outcome:
@@ -237,11 +259,12 @@ def check_max_learning_rate(claim: Claim, config: RunConfig) -> Outcome:
     return Outcome(verdict, reason, expected, _lr_measured(rows, s.factors), {"rise": s.rise, "stop_at": s.blowup},
                    params, {"arithmetic": "float64", "monte_carlo_seeds": p["seeds"],
                             "confidence_level": CONFIDENCE_LEVEL},
-                   _lr_figure(rows, s.factors))
+                   lr_series(rows, s))
 
 
 MAX_LR = register(Claim(
     id="wei2019.max-learning-rate",
+    measured_keys=("lambda_max", "eta_star", "eta_star_mean_field", "outcomes", "lambda_increasing_in_gamma", "rows"),
     paper="wei2019",
     citation=CITATION,
     summary="η* = 2(1+μ)/λ̄_max: GD with momentum converges below η*, blows up above; λ̄_max grows with γ",

@@ -16,7 +16,7 @@ from bnproof.claims import Claim, register
 from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL, combine, interval_verdict
 from bnproof.models import meanfield as mf
 from bnproof.models.bn_backprop import PopNet, popnet_deltas, popnet_forward
@@ -30,7 +30,7 @@ from bnproof.papers.wei2019.network import (
 )
 
 __all__ = ["SYMBOLS", "empirical_order", "one_step_theory", "OrderMeasurement",
-           "measure_order_parameters", "decide_order_parameters", "check_order_parameters", "ORDER"]
+           "measure_order_parameters", "decide_order_parameters", "order_series", "check_order_parameters", "ORDER"]
 
 _SMALL = {"width": 128, "samples": 64, "seeds": 6, "population": 500}  # a control's network: a few seconds
 
@@ -102,10 +102,9 @@ def one_step_theory(emp: dict, p: dict, gamma: float, bn: bool, variance: str, b
 
 @dataclass(frozen=True)
 class OrderMeasurement:
-    """One row per (arm, symbol, layer); per (arm, symbol) the simulated and chained curves."""
+    """One row per (arm, symbol, layer): measured, one-step and chained predictions (see :func:`_row`)."""
 
     rows: list[dict]
-    curves: dict[tuple[str, str], tuple[list[float], list[float]]]
 
 
 def _simulate_arm(claim: Claim, config: RunConfig, p: dict, bn: bool) -> list[dict]:
@@ -142,7 +141,7 @@ def _row(tag: str, key: str, l: int, vals: list[float], preds: list[float], chai
 def measure_order_parameters(claim: Claim, config: RunConfig, p: dict) -> OrderMeasurement:
     """Simulate both arms (no BN, BN) and compare every order parameter with its recursion."""
     L, conv = p["depth"], (p["variance"], p["base_case"])
-    rows, curves = [], {}
+    rows = []
     family_level = 1 - (1 - CONFIDENCE_LEVEL) / (2 * len(SYMBOLS) * (L - 1))  # Bonferroni over every point
     for bn in (False, True):
         h0, h0xy = _input_order(p["base_case"])
@@ -155,8 +154,7 @@ def measure_order_parameters(claim: Claim, config: RunConfig, p: dict) -> OrderM
             for l in range(1, L):
                 rows.append(_row(tag, key, l, [smp[key][l - 1] for smp in samples],
                                  [st[key][l - 1] for st in steps], chain[l - 1], th.q[l], family_level))
-            curves[(tag, key)] = ([float(np.mean([smp[key][l - 1] for smp in samples])) for l in range(1, L)], chain)
-    return OrderMeasurement(rows, curves)
+    return OrderMeasurement(rows)
 
 
 def decide_order_parameters(rows: list[dict], tol: float, p: dict, context: str) -> tuple[str, str]:
@@ -185,21 +183,49 @@ def decide_order_parameters(rows: list[dict], tol: float, p: dict, context: str)
                           f"tolerance {tol:.0%}: raise --param seeds or width {context}")
 
 
-def _order_figure(curves: dict, gamma: float, L: int) -> dict:
-    """Forward (no BN, BN) and backward order parameters by layer: simulation and full chain."""
-    groups = ((("q", "q_xy", "qhat", "qhat_xy"), "no BN", "forward, no BN"),
-              (("q", "q_xy", "qhat", "qhat_xy"), "BN", "forward, BN"),
-              (("qtil", "qtil_xy"), None, "backward"))
-    out = []
-    for key_group, net_tag, title in groups:
-        cs = []
-        for (tag, key), (emp, th) in curves.items():
-            if key in key_group and net_tag in (None, tag):
-                name = SYMBOLS[key] if net_tag else f"{SYMBOLS[key]} {tag}"
-                cs += [Curve(f"{name} sim", emp, style="o"), Curve(f"{name} recursion", th, style="--")]
-        out.append(Panel(f"{title} (γ = {gamma:g}; dashed: recursion from the input)", "layer l", "value",
-                         list(range(1, L)), cs, yscale="log"))
-    return panels(*out)
+_MATH = {"q": r"$q$", "q_xy": r"$q_{xy}$", "q̂": r"$\hat q$", "q̂_xy": r"$\hat q_{xy}$", "q̃": r"$\tilde q$",
+         "q̃_xy": r"$\tilde q_{xy}$"}  # row["param"] (SYMBOLS) -> mathtext
+
+
+def _points(rows: list[dict], net: str, param: str) -> list[dict]:
+    return sorted((r for r in rows if r["net"] == net and r["param"] == param), key=lambda r: r["layer"])
+
+
+def _value_panel(rows: list[dict], title: str, group: list[tuple[str, str]]) -> Panel:
+    """Measured order parameters (mean, 95% CI band over networks) and the one-step recursions the verdict uses."""
+    curves, bands = [], []
+    for i, (net, param) in enumerate(group):
+        pts = _points(rows, net, param)
+        x, name = [r["layer"] for r in pts], _MATH[param] + ("" if "forward" in title else f" ({net})")
+        curves += [Curve(name, [r["measured"] for r in pts], x=x, style=f"C{i}o"),
+                   Curve("one-step recursions (dashed)" if i == 0 else "", [r["one_step_theory"] for r in pts], x=x,
+                         style=f"C{i}", kind="theory")]
+        bands.append(Band(name, [r["ci"][0] for r in pts], [r["ci"][1] for r in pts], x=x))
+    return Panel(title, r"layer $\ell$", "order parameter", sorted({r["layer"] for r in rows}), curves,
+                 yscale="log", bands=bands)
+
+
+def _deviation_panel(rows: list[dict], net: str, tol: float) -> Panel:
+    """|measured − one-step| / prediction per point, and per layer the largest upper end of the points' 95% CIs:
+    the quantity the verdict bounds by ``tol`` (all CIs inside [0, tol] verify)."""
+    layers = sorted({r["layer"] for r in rows})
+    curves = [Curve(_MATH[param], [r["rel_error"] for r in _points(rows, net, param)], x=layers, style=f"C{i}-o")
+              for i, param in enumerate(SYMBOLS.values())]
+    top = [max(r["rel_error_ci"][1] for r in rows if r["net"] == net and r["layer"] == lay) for lay in layers]
+    return Panel(f"deviation from the recursions, {net}", r"layer $\ell$", "relative deviation", layers, curves,
+                 bands=[Band("95% CIs (envelope over the parameters)", [0.0] * len(layers), top, kind="reference")],
+                 hlines=[HLine(tol, f"verdict tolerance {tol:.0%}", "bound")])
+
+
+def order_series(rows: list[dict], gamma: float, tol: float) -> dict:
+    """Forward (no BN, BN) and backward order parameters against the one-step recursions, and per arm the relative
+    deviation with its CI against the tolerance (see :func:`decide_order_parameters`)."""
+    fwd = ("q", "q_xy", "q̂", "q̂_xy")
+    return panels(
+        _value_panel(rows, f"forward, no BN ($\\gamma = {gamma:g}$)", [("no BN", k) for k in fwd]),
+        _value_panel(rows, f"forward, BN ($\\gamma = {gamma:g}$)", [("BN", k) for k in fwd]),
+        _value_panel(rows, f"backward ($\\gamma = {gamma:g}$)", [(n, k) for n in ("no BN", "BN") for k in ("q̃", "q̃_xy")]),
+        _deviation_panel(rows, "no BN", tol), _deviation_panel(rows, "BN", tol))
 
 
 def check_order_parameters(claim: Claim, config: RunConfig) -> Outcome:
@@ -242,11 +268,12 @@ def check_order_parameters(claim: Claim, config: RunConfig) -> Outcome:
     return Outcome(verdict, reason, expected, measured, {"rel": p["tol"], "confidence_level": CONFIDENCE_LEVEL},
                    params, {"arithmetic": "float64", "monte_carlo_seeds": p["seeds"],
                             "confidence_level": CONFIDENCE_LEVEL},
-                   _order_figure(m.curves, p["gamma"], p["depth"]))
+                   order_series(m.rows, p["gamma"], p["tol"]))
 
 
 ORDER = register(Claim(
     id="wei2019.order-parameters",
+    measured_keys=("rows", "max_rel_error", "worst", "max_chain_rel_error"),
     paper="wei2019",
     citation=CITATION,
     summary="forward/backward order-parameter recursions (q, q̂, q_xy, q̂_xy, q̃, q̃_xy) with and without BN",

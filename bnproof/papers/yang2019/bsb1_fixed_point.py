@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 
-from bnproof.analysis.stats import mean_ci
+from bnproof.analysis.stats import mean_ci, mean_halfwidth
 from bnproof.claims import Claim, register
 from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.params import Param, RunConfig
 from bnproof.core.records import REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, HLine, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, Span, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL, combine, interval_verdict
 from bnproof.models import meanfield as mf
 from bnproof.models.bn_backprop import BatchBNRun
@@ -24,7 +24,7 @@ from bnproof.papers.yang2019.networks import (
     width_param,
 )
 
-__all__ = ["C_FORMS", "claimed_c_star", "measure_bsb1", "decide_bsb1", "check_bsb1_fixed_point", "BSB1"]
+__all__ = ["BSB1", "C_FORMS", "bsb1_series", "check_bsb1_fixed_point", "claimed_c_star", "decide_bsb1", "measure_bsb1"]
 
 C_FORMS = ("theorem", "uncoupled")
 
@@ -74,22 +74,42 @@ def _reason(verdict: str, at_b: dict, p: dict, burn: int) -> str:
             f"tolerance {tol_c:g}: raise --param seeds or width")
 
 
-def _bsb1_figure(per: dict, runs: list, p: dict) -> dict:
-    """c* against B (theory curve, simulated points and CI ends) and q^l, c^l against depth."""
-    sizes, B = p["sizes"], p["batch_size"]
+def _c_star_panel(per: dict, p: dict) -> Panel:
+    """c* against B: the closed form, the simulation (95% CI band) and the tolerance the verdict allows at B."""
+    sizes, B, tol = p["sizes"], p["batch_size"], p["tol_c"]
     grid = list(range(2, max(sizes) + 1))
-    r0 = runs[0][B]
-    return panels(
-        Panel("BSB1 correlation c* against batch size", "batch size B", "c*", grid, [
-            Curve("theory J(-1/(B-1))", [mf.bsb1_c_star(b) for b in grid], style="-"),
-            Curve(f"simulation ({p['seeds']} nets, 95% CI lo)", [per[b]["c"][1] for b in sizes], sizes, "v"),
-            Curve("simulation mean", [per[b]["c"][0] for b in sizes], sizes, "o"),
-            Curve("simulation 95% CI hi", [per[b]["c"][2] for b in sizes], sizes, "^")]),
-        Panel(f"convergence in depth (B = {B}, network 0)", "layer l", "value", list(range(1, p["depth"] + 1)), [
-            Curve("q^l (mean diagonal)", [float(v) for v in r0.gram_q.mean(axis=1)]),
-            Curve("c^l (off-diagonal / diagonal)", [float(v) for v in np.nanmean(r0.gram_c, axis=1)])],
-            hlines=[HLine(per[B]["q_theory"], "q* = 1/2"), HLine(per[B]["c_theory"], "c* = J(-1/(B-1))")]),
-    )
+    theory = [mf.bsb1_c_star(b) for b in grid]
+    sim = f"simulation ({p['seeds']} networks, band: 95% CI)"
+    hlines = [] if p["c_form"] == "theorem" else [HLine(1 / math.pi, r"claimed: $c^* = J(0) = 1/\pi$", "theory")]
+    return Panel(r"BSB1 correlation $c^*$ against batch size", r"batch size $B$", r"$c^*$", grid, [
+        Curve(r"theorem: $c^* = J(-1/(B-1))$", theory, kind="theory"),
+        Curve(sim, [per[b]["c"][0] for b in sizes], sizes, "o")],
+        bands=[Band(sim, [per[b]["c"][1] for b in sizes], [per[b]["c"][2] for b in sizes], x=sizes),
+               Band(f"tolerance $\\pm {tol:g}$", [v - tol for v in theory], [v + tol for v in theory], kind="theory")],
+        hlines=hlines, spans=[Span(B - 0.4, B + 0.4, f"decided at $B = {B}$")])
+
+
+def bsb1_series(per: dict, runs: list, p: dict, burn: int) -> dict:
+    """c* against B (:func:`_c_star_panel`); q^l and c^l against depth at B (mean over networks, 95% CI band)
+    with q*, c*, their tolerances and the window of layers the verdict averages over."""
+    B, depth = p["batch_size"], p["depth"]
+    layers = list(range(1, depth + 1))
+    q_star, c_star = per[B]["q_theory"], claimed_c_star(p["c_form"], B)
+    c_label = r"$c^* = J(-1/(B-1))$" if p["c_form"] == "theorem" else r"claimed $c^* = 1/\pi$"
+    curves, bands = [], []
+    for i, (name, field, star, label) in enumerate(((r"$q^{\ell}$ (mean diagonal)", "gram_q", q_star, r"$q^* = 1/2$"),
+                                                    (r"$c^{\ell}$ (off-diagonal / diagonal)", "gram_c", c_star, c_label))):
+        m, half = mean_halfwidth(np.array([np.nanmean(getattr(r[B], field), axis=1) for r in runs]), axis=0)
+        curves += [Curve(name, [float(v) for v in m], style=f"C{i}-o"),
+                   Curve(label, [star] * depth, style=f"C{i}", kind="theory")]  # in its curve's colour
+        bands.append(Band(name, [float(v) for v in m - half], [float(v) for v in m + half]))
+    window = [burn + 1, depth]
+    tol_q, tol_c = p["tol_q"] * q_star, p["tol_c"]
+    bands += [Band("tolerances of the verdict", [q_star - tol_q] * 2, [q_star + tol_q] * 2, x=window, kind="theory"),
+              Band("", [c_star - tol_c] * 2, [c_star + tol_c] * 2, x=window, kind="theory")]
+    return panels(_c_star_panel(per, p), Panel(
+        f"convergence in depth ($B = {B}$, {p['seeds']} networks)", r"layer $\ell$", "Gram statistic", layers, curves,
+        bands=bands, spans=[Span(*window, f"verdict window (layers {burn + 1}–{depth})")]))
 
 
 def check_bsb1_fixed_point(claim: Claim, config: RunConfig) -> Outcome:
@@ -134,11 +154,12 @@ def check_bsb1_fixed_point(claim: Claim, config: RunConfig) -> Outcome:
               "inputs": "i.i.d. N(0, 1) batches"}
     return Outcome(verdict, _reason(verdict, at_b, p, burn), expected, measured, tolerance, params,
                    {"arithmetic": "float64", "monte_carlo_seeds": p["seeds"], "confidence_level": CONFIDENCE_LEVEL},
-                   _bsb1_figure(per, runs, p))
+                   bsb1_series(per, runs, p, burn))
 
 
 BSB1 = register(Claim(
     id="yang2019.bsb1-fixed-point",
+    measured_keys=("c_star", "q_star", "c_star_ci", "q_star_ci", "abs_error_c", "rel_error_q", "sweep"),
     paper="yang2019",
     citation=CITATION,
     summary="full BN + ReLU: the batch Gram matrix → q*[(1-c*)I + c*11ᵀ], q* = 1/2, c* = J(-1/(B-1))",

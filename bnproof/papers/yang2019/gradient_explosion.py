@@ -8,13 +8,13 @@ import numpy as np
 from scipy import stats
 
 from bnproof.analysis.slopes import log_slope
-from bnproof.analysis.stats import mean_ci
+from bnproof.analysis.stats import mean_ci, mean_halfwidth
 from bnproof.claims import Claim, register
 from bnproof.core.controls import STARVED, STATEMENT_FLIP, Control
 from bnproof.core.errors import BadInput
 from bnproof.core.params import ListOf, Param, RunConfig
 from bnproof.core.records import INCONCLUSIVE, REFUTED, VERIFIED, Outcome
-from bnproof.core.series import Curve, HLine, Panel, panels
+from bnproof.core.series import Band, Curve, HLine, Panel, Span, panels
 from bnproof.core.verdicts import CONFIDENCE_LEVEL, combine, interval_verdict
 from bnproof.models import meanfield as mf
 from bnproof.models.bn_backprop import BatchBNRun, batch_bn_gradients
@@ -27,7 +27,7 @@ from bnproof.papers.yang2019.networks import (
     width_param,
 )
 
-__all__ = ["READINGS", "HEAVY_TAIL_MAX_B", "theory_rate", "claimed_rate", "growth_slope", "measure_gradient_explosion",
+__all__ = ["READINGS", "HEAVY_TAIL_MAX_B", "explosion_series", "theory_rate", "claimed_rate", "growth_slope", "measure_gradient_explosion",
            "width_rates", "extrapolate_rate", "decide_gradient_explosion", "check_gradient_explosion", "EXPLOSION"]
 
 _SWEEP_MEMORY = 2e9  # bytes of saved activations of one network of the width sweep
@@ -156,28 +156,75 @@ def decide_gradient_explosion(at_b: dict, theory: float | None, tol: float, tag:
                           f"straddles the tolerance {tol:.0%}; {advice} {context}")
 
 
-def _explosion_figure(per: dict, runs: list, p: dict, theory: float | None, hi: int) -> dict:
-    """λ against B (theory curves, simulated points and CI ends) and ln‖∂f/∂z^l‖² against l."""
-    B, act, sizes = p["batch_size"], p["activation"], p["sizes"]
+def _rate_panel(per: dict, p: dict, claimed: float | None) -> Panel:
+    """λ against B: the closed forms (ReLU theorem; (B-2)/(B-3), the smallest λ over φ), the simulation with its
+    95% CI band, the tolerance around the theory the verdict uses, and λ = 1."""
+    B, act, sizes, tol = p["batch_size"], p["activation"], p["sizes"], p["tol"]
     grid = list(range(4, max(sizes) + 1))
-    rates = Panel("per-layer growth of the squared gradient norm", "batch size B", "λ", grid, [
-        Curve("ReLU theory λ(B)", [mf.relu_rate(b) for b in grid], style="-"),
-        Curve("linear theory (B-2)/(B-3)", [mf.linear_rate(b) for b in grid], style="--"),
-        Curve(f"simulation, φ = {act}", [per[b]["rate"] for b in sizes], sizes, "o"),
-        Curve("95% CI", [per[b]["ci"][0] for b in sizes] + [per[b]["ci"][1] for b in sizes], sizes + sizes, "_")],
-        hlines=[HLine(mf.RATE_LIMIT, "π/(π-1)"), HLine(1.0, "1")])
-    layers = list(range(1, p["depth"] + 1))
-    curves = []
+    sim = f"simulation, $\\phi$ = {act} (band: 95% CI)"
+    curves = [Curve(sim, [per[b]["rate"] for b in sizes], sizes, "o")]
+    bands = [Band(sim, [per[b]["ci"][0] for b in sizes], [per[b]["ci"][1] for b in sizes], x=sizes)]
+    closed = {"relu": mf.relu_rate, "linear": mf.linear_rate}.get(act)
+    if closed is not None:
+        theory = [closed(b) for b in grid]
+        curves.append(Curve("theorem: " + (r"ReLU $\lambda(B)$" if act == "relu" else r"$(B-2)/(B-3)$"), theory,
+                            kind="theory"))
+        bands.append(Band(f"tolerance ±{tol:.0%}", [v * (1 - tol) for v in theory],
+                          [v * (1 + tol) for v in theory], kind="theory"))
+    elif per[B]["theory"] is not None:
+        curves.append(Curve(f"Gegenbauer series (Thm 9) at $B = {B}$", [per[B]["theory"]] * 2, [B - 1, B + 1],
+                            kind="theory"))
+    if act != "linear":
+        curves.append(Curve(r"smallest over $\phi$: $(B-2)/(B-3)$", [mf.linear_rate(b) for b in grid], kind="bound"))
+    hlines = [HLine(mf.RATE_LIMIT, r"ReLU, $B \to \infty$: $\pi/(\pi-1)$"), HLine(1.0, r"explosion: $\lambda > 1$", "bound")]
+    if p["reading"] != "theorem" and claimed is not None:
+        hlines.append(HLine(claimed, f"tested (mutated): $\\lambda = {claimed:.4f}$", "theory"))
+    return Panel("per-layer growth of the squared gradient norm", r"batch size $B$", r"growth factor $\lambda$", grid,
+                 curves, bands=bands, spans=[Span(B - 0.4, B + 0.4, f"decided at $B = {B}$")], hlines=hlines)
+
+
+def _extrapolation_panel(fit: dict, claimed: float, tol: float, B: int) -> Panel:
+    """B ≤ 5: the rate at each width against 1/√N, the fit rate = λ∞ − a/√N and λ∞'s 95% CI at 1/√N = 0 (what is
+    decided), against the tested λ with its tolerance."""
+    x = [1 / math.sqrt(n) for n in fit["widths"]]
+    line = [0.0, max(x)]
+    lo, hi = fit["intercept_ci"]
+    return Panel(f"extrapolation to infinite width ($B = {B}$)", r"$1/\sqrt{N}$", r"growth factor $\lambda$", x, [
+        Curve("mean rate at width $N$", fit["rate_by_width"]),
+        Curve(f"fit $\\lambda_\\infty - a/\\sqrt{{N}}$, $a = {fit['a']:.3g}$",
+              [fit["intercept"] - fit["a"] * v for v in line], x=line, kind="fit"),
+        Curve(f"$\\lambda_\\infty = {fit['intercept']:.3f}$ [{lo:.3f}, {hi:.3f}] (decided)", [lo, hi], x=[0.0, 0.0],
+              style="C1-")],
+        bands=[Band(f"tolerance ±{tol:.0%}", [claimed * (1 - tol)] * 2, [claimed * (1 + tol)] * 2, x=line, kind="theory")],
+        hlines=[HLine(claimed, f"tested: $\\lambda = {claimed:.4f}$", "theory")])
+
+
+def explosion_series(per: dict, runs: list, p: dict, theory: float | None, layers: tuple[int, int],
+                     claimed: float | None = None, fit: dict | None = None) -> dict:
+    """λ against B (:func:`_rate_panel`) and ln‖∂f/∂z^l‖² against l at B: mean over networks with its 95% band,
+    the fitted slope −ln λ over the fit window (a span) and the theory's slope through the same centre."""
+    B, act, (lo, hi) = p["batch_size"], p["activation"], layers
+    ell = list(range(1, p["depth"] + 1))
+    curves, bands = [], []
     if not per[B]["vanished"]:
-        mean_log = np.log(np.mean([r[B].grad_sq.mean(axis=1) for r in runs], axis=0))
-        curves.append(Curve("simulation", [float(v) for v in mean_log]))
+        logs = np.log(np.array([r[B].grad_sq.mean(axis=1) for r in runs]))
+        m, half = mean_halfwidth(logs, axis=0)
+        name = f"mean over {len(runs)} networks (band: 95% CI)"
+        curves.append(Curve(name, [float(v) for v in m]))
+        bands.append(Band(name, [float(v) for v in m - half], [float(v) for v in m + half]))
+        win = list(range(lo, hi + 1))
+        centre, mid = float(np.mean(m[lo - 1:hi])), (lo + hi) / 2
+        rate, (r_lo, r_hi) = per[B]["rate"], per[B]["ci"]
+        curves.append(Curve(f"fit: $\\lambda = {rate:.3f}$ [{r_lo:.3f}, {r_hi:.3f}]",
+                            [centre - (k - mid) * math.log(rate) for k in win], x=win, kind="fit"))
         if theory is not None:
-            anchor = float(mean_log[hi - 1])
-            curves.append(Curve(f"theory slope ln λ = {math.log(theory):.3f}",
-                                [anchor + (hi - l) * math.log(theory) for l in layers], style="--"))
-    norms = Panel(f"ln‖∂f/∂z^l‖² (B = {B}, φ = {act}, mean over networks)", "layer l", "ln squared gradient norm",
-                  layers, curves)
-    return panels(rates, norms)
+            curves.append(Curve(f"theorem: $\\lambda = {theory:.3f}$",
+                                [centre - (k - mid) * math.log(theory) for k in ell], kind="theory"))
+    extra = [_extrapolation_panel(fit, claimed, p["tol"], B)] if fit and "intercept" in fit and claimed else []
+    return panels(_rate_panel(per, p, claimed), Panel(
+        f"squared gradient norm against depth ($B = {B}$, $\\phi$ = {act})", r"layer $\ell$",
+        r"$\ln \|\partial f / \partial z^{\ell}\|^2$", ell, curves, bands=bands,
+        spans=[Span(lo, hi, f"fit window (layers {lo}–{hi})")]), *extra)
 
 
 def _decide_extrapolated(config: RunConfig, p: dict, claim_id: str, claimed: float, tag: str,
@@ -282,11 +329,12 @@ def check_gradient_explosion(claim: Claim, config: RunConfig) -> Outcome:
     expected, measured, params = _record_fields(config, p, per, fit, theory, how, claimed, extrapolate, (lo, hi))
     return Outcome(verdict, reason, expected, measured, {"rel": tol, "confidence_level": CONFIDENCE_LEVEL}, params,
                    {"arithmetic": "float64", "monte_carlo_seeds": p["seeds"], "confidence_level": CONFIDENCE_LEVEL},
-                   _explosion_figure(per, runs, p, theory, hi))
+                   explosion_series(per, runs, p, theory, (lo, hi), claimed, fit))
 
 
 EXPLOSION = register(Claim(
     id="yang2019.gradient-explosion",
+    measured_keys=("rate", "rate_ci", "gradient_vanished", "sweep", "width_extrapolation"),
     paper="yang2019",
     citation=CITATION,
     summary="BN causes gradient explosion: ‖∂f/∂z^l‖² grows by λ(B) > 1 per layer (ReLU → π/(π-1), id: (B-2)/(B-3))",
@@ -303,8 +351,8 @@ EXPLOSION = register(Claim(
               ("relu", "linear", "tanh", "sin", "constant")),
         width_param(),
         depth_param(40, "number of BN layers"),
-        Param("skip_input", 10, "layers next to the input left out of the fit (forward transient)", int, lo=0),
-        Param("skip_output", 4, "layers next to the readout left out of the fit (backward transient)", int, lo=0),
+        Param("skip_input", 10, "layers next to the input left out of the fit (forward transient)", int, lo=0, hi=500),
+        Param("skip_output", 4, "layers next to the readout left out of the fit (backward transient)", int, lo=0, hi=500),
         Param("reading", "theorem", "λ compared with: theorem = λ(B) (the claim); limit = π/(π-1) at every B and "
               "linear-bound = (B-2)/(B-3) for ReLU (mutated statements, refuted)", str, READINGS),
         Param("widths", "256,512,1024,2048", f"widths of the extrapolation rate = λ - a/√N, used at B ≤ "

@@ -75,3 +75,13 @@ def test_auto_engine_with_an_arithmetic_is_multiprecision():
 def test_bad_xval_steps_is_an_input_error():
     with pytest.raises(BadInput, match="xval_steps"):
         run_check(PW, steps=300, params={"xval_steps": 0})
+
+
+@pytest.mark.parametrize("log10_gap, dps", [(-50.0, 80), (-50.5, 81), (-98.2, 129)])
+def test_the_cross_validation_carries_30_digits_of_the_gap(log10_gap, dps):
+    from bnproof.core.precision import FlintContext
+    from bnproof.engines.runner import Trajectory
+    from bnproof.papers.cao2023.audited_run import xval_context
+
+    traj = Trajectory("deviation-numba", 30, t=[1, 10, 100], log10={"gap": [-1.0, log10_gap, float("-inf")]})
+    assert xval_context(FlintContext(dps=80), traj, 2).dps == dps

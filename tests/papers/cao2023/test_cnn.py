@@ -85,7 +85,7 @@ def test_no_patchwise_solution_is_inapplicable(cid):
 def test_no_patchwise_solution_run_anyway_is_refuted(cid):
     rec = run_check(cid, steps=3000, params={"d": 8, "enforce_assumptions": "false"})
     assert rec["verdict"] == "refuted", rec["reason"]
-    assert float(rec["measured"]["gap"]) >= float(rec["measured"].get("gap_lower_bound", 0))
+    assert float(rec["measured"]["gap"]) >= float(rec["measured"]["gap_lower_bound"] or 0)
 
 
 def test_both_pooling_conventions():
@@ -168,7 +168,7 @@ def test_inconsistent_patch_data_exits_2(arrays, fragment, capsys, tmp_path):
 
 
 def test_bad_sizes_exit_2(capsys):
-    _one_line_error(*cli(["check", PW, "--param", "P=0", "--quick"], capsys), "P >= 1")
+    _one_line_error(*cli(["check", PW, "--param", "P=0", "--quick"], capsys), "--param P: must be in [1, 1000], got 0")
 
 
 # --- engines (--param engine: the deviation engine of bnproof.engines.deviation_cnn) --------------
@@ -199,3 +199,66 @@ def test_patchwise_target_boundary(target, gap, verdict):
 def test_rate_short_horizon_is_inconclusive():
     rec = run_check(RATE, steps=1000, params={"k": 2.5})
     assert rec["verdict"] == "inconclusive", rec["reason"]
+
+
+# --- decide_rate / decide_patchwise at their boundaries (mutation testing, benchmarks/mutation.py) ----
+
+
+def _cnn_rate(digits=12.0, refuted=None, local="default", k_fit=2.1, gap_start=1e-3):
+    from bnproof.papers.cao2023.cnn import Rate
+    from bnproof.papers.cao2023.local_rate import LocalRate
+
+    lr = LocalRate(300, 10_000, 21, (1.0,) * 20, 1.9, 0.01, 1.9) if local == "default" else local
+    return Rate(digits, refuted, lr, k_fit, 0.05, 4.0, gap_start, (300, 10_000), 0.5, {})
+
+
+def test_cnn_rate_audit_gate_at_min_digits():
+    from bnproof.papers.cao2023.cnn import decide_rate
+    from bnproof.papers.cao2023.common import MIN_DIGITS
+
+    assert decide_rate(_cnn_rate(digits=None), 2.0) == ("inconclusive", "precision audit disabled")
+    verdict, why = decide_rate(_cnn_rate(digits=MIN_DIGITS - 0.1), 2.0)
+    assert verdict == "inconclusive" and "only 5.9 agreeing digits" in why
+    assert decide_rate(_cnn_rate(digits=MIN_DIGITS), 2.0)[0] == "verified"  # exactly MIN_DIGITS is enough
+
+
+def test_cnn_rate_certificate_and_asymptotic_gate():
+    from bnproof.papers.cao2023.cnn import ASYMPTOTIC_GAP, decide_rate
+
+    cert = ("refuted", "no patch-wise uniform solution")
+    assert decide_rate(_cnn_rate(refuted=cert), 2.0) == cert
+    assert decide_rate(_cnn_rate(gap_start=ASYMPTOTIC_GAP), 2.0)[0] == "verified"  # the edge is in the regime
+    verdict, why = decide_rate(_cnn_rate(gap_start=ASYMPTOTIC_GAP * 1.01), 2.0)
+    assert verdict == "inconclusive" and why.startswith("not yet in the asymptotic regime") and "t = 300" in why
+    assert decide_rate(_cnn_rate(local=None), 2.0) == (
+        "inconclusive", "no patch-wise solution: no linearised rate to compare with")
+
+
+def test_cnn_rate_reason_names_the_fit_and_the_audit():
+    from bnproof.papers.cao2023.cnn import decide_rate
+
+    verdict, why = decide_rate(_cnn_rate(), 2.0)
+    assert verdict == "verified"
+    assert "; global fit k = 2.100 ± 0.050 in log(4·t)" in why and why.endswith("; audit: 12.0 digits agree")
+    assert "global fit" not in decide_rate(_cnn_rate(k_fit=math.nan), 2.0)[1]
+    assert decide_rate(_cnn_rate(), 2.5)[0] == "refuted"  # k > K_LIMIT = 2 and k_eff [1.88, 1.92] < 2.5
+
+
+def test_patchwise_default_target_is_one():
+    m = Patchwise(12.0, None, 1e-13, 1e-13, 5000, -13.0, True, False, 1e-13, None, {})
+    assert decide_patchwise(m, 1e-12)[0] == "verified"
+
+
+def test_rate_figure_shows_the_window_prediction_and_ratio(quick_rate):
+    series, m = quick_rate["series"], quick_rate["measured"]
+    plot = series["plot"]
+    assert [plot["spans"][0]["lo"], plot["spans"][0]["hi"]] == m["window"]
+    assert [c.get("kind") for c in plot["curves"]] == ["theory", "fit"]
+    assert plot["hlines"][0]["y"] == pytest.approx(-2.0)  # the asymptotic-regime threshold 1e-2
+    assert series["panels"][0]["curves"][0]["y"][-1] == pytest.approx(m["local_rate_ratio_last"], abs=1e-5)
+
+
+def test_patchwise_figure_draws_both_gaps_with_the_threshold(quick_pw):
+    plot = quick_pw["series"]["plot"]
+    assert plot["y"] == ["gap", "sample_gap"] and plot["rate"] is False
+    assert plot["hlines"][0]["y"] == pytest.approx(-12.0) and len(plot["spans"]) == 1

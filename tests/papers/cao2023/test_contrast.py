@@ -4,6 +4,7 @@ quick defaults; coinciding limits are not a contrast; the centred BN convention.
 import json
 
 import numpy as np
+import pytest
 from helpers import cli
 
 from bnproof.core.data import gaussian_instance, validate
@@ -37,8 +38,13 @@ def test_contrast_verified_quick():
     assert float(m["nobn_angle_to_max_margin"]) < 0.25 * sep < 0.75 * sep < float(m["nobn_angle_to_uniform"])
     assert float(m["bn_gap"]) < 1e-12 and m["nobn_best_family"] == "inverse-log"
     series = rec["series"]
-    assert series["plot"]["y"] == ["bn_gap", "nobn_angle_mm", "nobn_angle_hat"]
-    assert all(len(series["log10"][k]) == len(series["t"]) for k in series["plot"]["y"])
+    # BN's gap on the time axes; plain GD's angles (another quantity) and the two rates in panels beside it
+    assert series["plot"]["y"] == "bn_gap" and series["plot"]["rate"] is False
+    assert all(len(series["log10"][k]) == len(series["t"]) for k in ("bn_gap", "nobn_angle_mm", "nobn_angle_hat"))
+    angles, rates = series["panels"]
+    assert angles["ylabel"] == "angle (rad)" and angles["hlines"][0]["y"] == pytest.approx(sep, rel=1e-5)
+    assert any(c.get("kind") == "theory" and "1/\\ln t" in c["label"] for c in angles["curves"])  # 1/log t reference
+    assert len(rates["curves"]) == 2
     assert rec["precision"]["agreeing_digits"]["bn_gap"] >= 6 and rec["precision"]["agreeing_digits"]["nobn_angle"] >= 10
 
 
@@ -74,3 +80,14 @@ def test_contrast_centred_bn_convention():
     # generic (unbalanced) labels: no centred uniform margin, so the BN limit does not exist
     rec = run_check(CONTRAST, quick=True, params={"center": "true"})
     assert rec["verdict"] == "inapplicable" and "Σ y_i = 0" in rec["reason"]
+
+
+def test_decide_contrast_reason_names_the_refuting_checks_else_every_failing_one():
+    from bnproof.papers.cao2023.contrast import SubCheck, decide_contrast
+
+    ok = SubCheck("a", True, "refuted", "holds")
+    slow = SubCheck("b", False, "inconclusive", "too slow")
+    wrong = SubCheck("c", False, "refuted", "wrong limit")
+    assert decide_contrast([ok], "all hold") == ("verified", "all hold")
+    assert decide_contrast([ok, slow], "all hold") == ("inconclusive", "b fails: too slow")
+    assert decide_contrast([slow, wrong], "all hold") == ("refuted", "c fails: wrong limit")

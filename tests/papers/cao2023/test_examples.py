@@ -63,12 +63,19 @@ def test_quick_defaults_verified_on_both_examples(quick):
 
 
 
-def test_figure_has_one_panel_per_example(quick, tmp_path):
+def test_figure_has_errors_and_the_verdicts_difference_per_example(quick, tmp_path):
     panels = quick["series"]["panels"]
-    assert [p["title"][0] for p in panels] == ["A", "B"]
-    for panel in panels:
-        unif, mm = (c["y"] for c in panel["curves"])
-        assert len(unif) == len(mm) == len(panel["x"])
+    assert [p["title"][0] for p in panels] == ["A", "A", "B", "B"]
+    for errors, difference in (panels[0:2], panels[2:4]):
+        unif, mm = (c["y"] for c in errors["curves"] if "kind" not in c)
+        assert len(unif) == len(mm) == len(errors["x"])
+        assert [c["kind"] for c in errors["curves"] if "kind" in c] == ["theory", "theory"]  # exact errors
+        assert len(errors["bands"]) == 2  # Wilson intervals, as bands
+    key = panels[0]["title"][0]
+    ci = quick["measured"]["examples"][key]["summary"]["diff_ci"]
+    verdict_band = panels[1]["bands"][0]
+    assert (verdict_band["lo"][0], verdict_band["hi"][0]) == tuple(ci)
+    assert panels[1]["bands"][1]["kind"] == "bound" and panels[1]["hlines"][0]["y"] == 0.0
     assert has_figure(quick) and plot_record(quick, tmp_path / "ex.png") is not None
 
 
@@ -189,3 +196,46 @@ def test_exact_error_simple_cases():
     assert exact_error(con, w) == pytest.approx(norm.cdf(-1.5), rel=1e-12)
     w[1] = 0.0  # no noise seen: error 0; reversed sign: error 1
     assert exact_error(con, w) == 0.0 and exact_error(con, -w) == 1.0
+
+
+# --- decide_example at each boundary (mutation testing, benchmarks/mutation.py) --------------------
+
+
+def _res(diff_ci=(0.125, 0.25), kkt=0.0, z=0.0):
+    return {"coincide": False, "rows": [{"kkt_max": kkt, "mc_vs_exact_z": z, "angle": 0.5}],
+            "summary": {"diff_ci": list(diff_ci)}}
+
+
+def test_decide_example_inapplicable_cases():
+    from bnproof.papers.cao2023.examples import decide_example
+
+    assert decide_example({"inapplicable": "nP > d"}, 1, 0.25) == ("inapplicable", "assumption violated: nP > d")
+    verdict, why = decide_example({"coincide": True, "rows": [{"angle": 1e-9}, {"angle": 2e-9}]}, 1, 0.25)
+    assert verdict == "inapplicable" and "max angle 2.0e-09 rad" in why
+
+
+def test_decide_example_certificate_gates_at_their_tolerances():
+    from bnproof.papers.cao2023.examples import KKT_TOL, MC_Z_MAX, decide_example
+
+    assert decide_example(_res(kkt=KKT_TOL, z=MC_Z_MAX), 1, 0.25)[0] == "verified"  # the edges pass
+    verdict, why = decide_example(_res(kkt=KKT_TOL * 1.01), 1, 0.25)
+    assert verdict == "inconclusive" and why.startswith("an SVM solution is not certified")
+    verdict, why = decide_example(_res(z=MC_Z_MAX * 1.01), 1, 0.25)
+    assert verdict == "inconclusive" and why.startswith("Monte Carlo disagrees")
+
+
+def test_decide_example_difference_ci_against_zero_and_the_band():
+    from bnproof.papers.cao2023.examples import decide_example
+
+    assert decide_example(_res((0.125, 0.25)), 1, 0.25) == (
+        "verified", "uniform-margin error lower: difference CI [+0.12500, +0.25000] excludes 0")
+    assert decide_example(_res((-0.25, -0.125)), -1, 0.25)[1].startswith("max-margin error lower")
+    assert decide_example(_res((0.0, 0.25)), 1, 0.25)[0] == "inconclusive"  # lo = 0 does not exclude 0
+    verdict, why = decide_example(_res((-0.25, -0.125)), 1, 0.25)
+    assert verdict == "refuted" and why.startswith("opposite ordering: the max-margin classifier's error is lower")
+    assert decide_example(_res((-0.25, 0.0)), 1, 0.5)[0] == "refuted"  # inside the band
+    assert decide_example(_res((-0.25, 0.0)), 1, 0.25)[0] == "inconclusive"  # hi = 0 is not below 0; lo = -band
+    assert decide_example(_res((-0.125, 0.125)), 1, 0.25) == (
+        "refuted", "no difference: difference CI [-0.12500, +0.12500] lies within ±0.25")
+    verdict, why = decide_example(_res((-0.125, 0.25)), 1, 0.25)  # hi = the band's edge: not inside
+    assert verdict == "inconclusive" and why.endswith("more draws needed")

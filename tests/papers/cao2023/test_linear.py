@@ -15,6 +15,7 @@ from bnproof.models.bn_linear import (
     uniform_margin_exists,
 )
 from bnproof.papers.cao2023.linear import UniformMargin, decide_uniform_margin
+from bnproof.papers.cao2023.local_rate import RATE_TOL
 from bnproof.testing import run_check
 
 UM, RATE = "cao2023.linear.uniform-margin", "cao2023.linear.rate"
@@ -280,3 +281,83 @@ def test_tolerance_inside_its_range_is_flagged():
     rec = run_check(RATE, quick=True, params={"rate_tol": "0.1"})
     assert rec["verdict"] == "verified"
     assert rec["tolerance_overrides"]["rate_tol"]["used"] == 0.1
+
+
+# --- the certificate edge and decide_rate (mutation testing, benchmarks/mutation.py) -----------------
+
+
+def test_uniform_margin_certificate_only_strictly_above_its_threshold():
+    from bnproof.papers.cao2023.linear import BOUND_CERTIFIES
+
+    at = UniformMargin(12.0, 1e-13, 10_000, -13.0, True, BOUND_CERTIFIES, False, 1e-13, {})
+    assert decide_uniform_margin(at, 1e-12)[0] == "verified"  # a bound at the threshold certifies nothing
+    above = UniformMargin(12.0, 1e-13, 10_000, -13.0, True, BOUND_CERTIFIES * 1.01, False, 1e-13, {})
+    verdict, why = decide_uniform_margin(above, 1e-12)
+    assert verdict == "refuted" and why.startswith("the margins cannot become uniform: every w has gap ≥")
+
+
+def _linear_rate(digits=12.0, bound=0.0, k_fit=2.9):
+    from bnproof.papers.cao2023.linear import Rate
+    from bnproof.papers.cao2023.local_rate import LocalRate
+
+    lr = LocalRate(300, 10_000, 21, (1.0,) * 20, 2.9, 0.01, 2.9)
+    return Rate(digits, lr, k_fit, 0.05, (300, 10_000), 0.5, {}, bound)
+
+
+def test_linear_rate_audit_gate_and_certificate():
+    from bnproof.papers.cao2023.common import MIN_DIGITS
+    from bnproof.papers.cao2023.linear import BOUND_CERTIFIES, decide_rate
+
+    assert decide_rate(_linear_rate(digits=None), 3.0) == ("inconclusive", "precision audit disabled")
+    verdict, why = decide_rate(_linear_rate(digits=MIN_DIGITS - 0.1), 3.0)
+    assert verdict == "inconclusive" and why.startswith("precision exhausted: the precision audit shows only 5.9")
+    assert decide_rate(_linear_rate(digits=MIN_DIGITS), 3.0)[0] == "verified"  # exactly MIN_DIGITS is enough
+    assert decide_rate(_linear_rate(bound=BOUND_CERTIFIES), 3.0)[0] == "verified"
+    verdict, why = decide_rate(_linear_rate(bound=BOUND_CERTIFIES * 1.01), 3.0)
+    assert verdict == "refuted" and why.startswith("the gap cannot tend to 0") and why.endswith("12.0 digits agree")
+
+
+def test_linear_rate_reason_names_the_fit_and_the_audit():
+    from bnproof.papers.cao2023.linear import decide_rate
+
+    verdict, why = decide_rate(_linear_rate(), 3.0)
+    assert verdict == "verified"
+    assert "; global fit k = 2.900 ± 0.050 in log(ηt)" in why and why.endswith("; audit: 12.0 digits agree")
+    assert "global fit" not in decide_rate(_linear_rate(k_fit=math.nan), 3.0)[1]
+
+
+def test_rate_figure_shows_what_the_verdict_reads(quick_rate):
+    """The window the verdict used (a span), the linearisation (theory), the fit, and the local-rate
+    ratios with the tolerance band -- the same numbers as ``measured``."""
+    series, m = quick_rate["series"], quick_rate["measured"]
+    plot = series["plot"]
+    assert plot["rate"] is False  # not -ln gap/ln²t: the verdict reads the local-rate ratio
+    assert [plot["spans"][0]["lo"], plot["spans"][0]["hi"]] == m["window"]
+    assert [c.get("kind") for c in plot["curves"]] == ["theory", "fit"]
+    assert f"{m['k']:.3f}" in plot["curves"][1]["label"]
+    (ratio,) = series["panels"]
+    assert ratio["curves"][0]["y"][-1] == pytest.approx(m["local_rate_ratio_last"], abs=1e-5)
+    assert max(abs(r - 1) for r in ratio["curves"][0]["y"]) == pytest.approx(m["local_rate_ratio_max_dev"], abs=1e-5)
+    band = ratio["bands"][0]
+    assert band["kind"] == "theory" and (band["lo"][0], band["hi"][0]) == (1 - RATE_TOL, 1 + RATE_TOL)
+
+
+def test_uniform_margin_figure_marks_threshold_and_window():
+    rec = run_check(UM, quick=True, steps=2000)
+    plot = rec["series"]["plot"]
+    assert plot["hlines"][0]["y"] == pytest.approx(math.log10(1e-12)) and plot["rate"] is False
+    assert len(plot["spans"]) == 1 and plot["spans"][0]["hi"] == rec["series"]["t"][-1]
+
+
+def test_an_instance_converging_with_negative_gamma_is_verified():
+    # seed 18: γ_t -> -∞ ((w, γ) -> (-w, -γ) is a symmetry); the local-rate prediction must use |γ|
+    rec = run_check(RATE, seed=18)
+    assert rec["verdict"] == "verified", rec["reason"]
+    assert abs(rec["measured"]["local_rate_ratio_last"] - 1) < 0.01
+
+
+def test_a_fast_instance_gets_a_cross_validation_with_enough_digits():
+    # seed 19: the gap reaches ~1e-98 by t = 1e4, below 80 digits; the cross-validation takes more digits
+    rec = run_check(UM, seed=19)
+    assert rec["verdict"] == "verified", rec["reason"]
+    assert "128 dps" in rec["precision"]["cross_validation"]["engine"]

@@ -85,3 +85,38 @@ def test_degenerate_inputs_give_an_empty_diagnostic_not_an_exception():
     assert lr.ratios == () and decide_local_rate(lr, 2.0, 3, RATE_TOL, "m")[0] == "inconclusive"
     lr = local_rate(np.geomspace(10, 1e4, 20), -np.ones(20), np.ones(20), 0.0, 1.0)
     assert decide_local_rate(lr, 2.0, 3, RATE_TOL, "m")[0] == "inconclusive"
+
+
+# --- decide_local_rate's edges and its reason (mutation testing, benchmarks/mutation.py) -------------
+
+
+def test_no_predicted_rate_needs_only_min_points():
+    verdict, why = decide_local_rate(_lr(ratios=(), n_points=MIN_POINTS), 2.0, 3, 0.05, "m")
+    assert verdict == "inconclusive" and why.startswith("no predicted local rate to compare with")
+    verdict, why = decide_local_rate(_lr(ratios=(), n_points=MIN_POINTS - 1), 2.0, 3, 0.05, "m")
+    assert verdict == "inconclusive" and why.startswith("too short for a late window")
+
+
+def test_rate_reason_quotes_the_first_and_last_ratio_and_the_interval():
+    lr = _lr(ratios=(1.125, 0.9375, 1.0625), k_eff=2.75, k_err=0.0625)
+    lo, hi = lr.k_eff_interval()
+    verdict, why = decide_local_rate(lr, 2.0, 3, 0.25, "the mechanism")
+    assert verdict == "verified"
+    assert why == ("measured/predicted local rate 1.1250 → 1.0625 over t ∈ [300, 10000] (within 0.25) of the mechanism, "
+                   f"whose asymptotic exponent is 3 ≥ k = 2; measured effective exponent k_eff = 2.750 [{lo:.3f}, "
+                   f"{hi:.3f}] (mechanism at this horizon: 2.750)")
+    bare = LocalRate(300, 10_000, 21, (1.0,) * 20, 2.75, 0.0625, None)
+    assert "(mechanism at this horizon" not in decide_local_rate(bare, 2.0, 3, 0.25, "m")[1]
+
+
+def test_rate_tolerance_edges_are_inclusive():
+    assert decide_local_rate(_lr(ratios=(1.25, 1.0)), 2.0, 3, 0.25, "m")[0] == "verified"  # max |r - 1| = tol
+    verdict, why = decide_local_rate(_lr(ratios=(1.5, 1.25)), 2.0, 3, 0.25, "m")  # last |r - 1| = tol
+    assert verdict == "inconclusive" and why.startswith("the late window starts before the linearised regime")
+
+
+def test_refutation_needs_the_interval_strictly_below_k():
+    lr = _lr(k_eff=3.5, k_err=0.01)
+    hi = lr.k_eff_interval()[1]
+    assert decide_local_rate(lr, hi, 3, 0.05, "m")[0] == "inconclusive"
+    assert decide_local_rate(lr, hi * (1 + 1e-12), 3, 0.05, "m")[0] == "refuted"

@@ -2,6 +2,7 @@
 defaults, and the negative controls the checker must reject."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -138,3 +139,64 @@ def test_short_horizon_is_inconclusive_not_verified():
     rec = run_check(MM, steps=1000)
     assert rec["verdict"] == "inconclusive", rec["reason"]
     assert "decades" in rec["reason"]
+
+
+# --- decide_max_margin: every branch and its reason (mutation testing, benchmarks/mutation.py) -------
+
+
+def _mm2(digits=12.0, p_last=1.0, p_prev=1.0, rising=False, holds=False, family="inverse-log", decades=3.0):
+    prof = {"first": 1.0, "last": 1.0, "max": 1.0, "p_last": p_last, "p_prev": p_prev, "rising": rising}
+    sup = {"holds": holds, "min": 0.01, "first": 0.02, "last": 0.01}
+    return MaxMargin(digits, prof, sup, family, 1.0, 0.1, 10**5, "t ∈ [a, b]", {}, decades)
+
+
+def test_max_margin_audit_gate_at_min_digits():
+    from bnproof.papers.cao2023.common import MIN_DIGITS
+
+    assert decide_max_margin(_mm2(digits=None), "inverse-log", 0.25, "w_mm") == (
+        "inconclusive", "precision audit disabled")
+    assert decide_max_margin(_mm2(digits=MIN_DIGITS - 0.1), "inverse-log", 0.25, "w_mm") == (
+        "inconclusive", "precision audit shows only 5.9 agreeing digits of the angle")
+    assert decide_max_margin(_mm2(digits=MIN_DIGITS), "inverse-log", 0.25, "w_mm")[0] == "verified"
+
+
+def test_max_margin_short_window_reason_caps_infinite_decades():
+    verdict, why = decide_max_margin(_mm2(p_prev=None, decades=float("inf")), "inverse-log", 0.25, "w_mm")
+    assert verdict == "inconclusive" and why.startswith("the late window t ∈ [a, b] spans 99.00 < 2 decades")
+
+
+def test_max_margin_mutated_exp_log2_rate_is_judged_by_the_superpolynomial_profile():
+    assert decide_max_margin(_mm2(holds=True), "exp-log2", 0.25, "w_mm") == (
+        "verified", "-ln(angle)/ln²t stays ≥ 0.01 and does not decrease over t ∈ [a, b]")
+    assert decide_max_margin(_mm2(), "exp-log2", 0.25, "w_mm") == (
+        "refuted", "the angle to the w_mm does not decay like exp(-c·log² t): -ln(angle)/ln²t falls from 0.02 to "
+        "0.01 over t ∈ [a, b]; best family inverse-log")
+
+
+def test_max_margin_inverse_log_branches_and_their_reasons():
+    verdict, why = decide_max_margin(_mm2(p_last=0.5, rising=True), "inverse-log", 0.25, "w_mm")
+    assert verdict == "inconclusive" and "(needs exponent ≥ 0.75) but the exponent is still rising" in why
+    assert decide_max_margin(_mm2(rising=True), "inverse-log", 0.25, "w_mm")[0] == "verified"  # ok and rising
+    verdict, why = decide_max_margin(_mm2(p_last=0.5), "inverse-log", 0.25, "w_mm")
+    assert verdict == "refuted" and why.startswith("the angle to the w_mm is not O(1/log t)")
+    assert "(needs exponent ≥ 0.75)" in why
+    verdict, why = decide_max_margin(_mm2(family="power"), "inverse-log", 0.25, "w_mm")
+    assert verdict == "inconclusive" and "but power fits it better than inverse-log" in why
+    verdict, why = decide_max_margin(_mm2(), "inverse-log", 0.25, "w_mm")
+    assert verdict == "verified" and "local exponent 1 ≥ 0.75 over the last decade" in why
+    assert why.endswith("best fit (p = 1.000); audit: 12.0 digits agree")
+
+
+def test_figure_separates_angles_from_the_margin_gap_with_a_1_over_log_t_reference(quick_mm):
+    series, m = quick_mm["series"], quick_mm["measured"]
+    plot = series["plot"]
+    assert "margin_gap" not in plot["y"] and plot["ylabel"] == r"$\log_{10}$ angle (rad)"
+    reference, fit = plot["curves"]
+    assert reference["kind"] == "theory" and "1/\\ln t" in reference["label"]
+    # the reference passes through the angle at the horizon (log10 units)
+    assert reference["y"][-1] == pytest.approx(math.log10(float(m["angle_to_limit"])), abs=1e-9)
+    assert fit["kind"] == "fit" and f"{m['p_last_decade']:.3f}" in fit["label"]
+    late, decade = plot["spans"]
+    assert [late["lo"], late["hi"]] == m["window"] and decade["lo"] == pytest.approx(decade["hi"] / 10)
+    _, margin = series["panels"]
+    assert margin["yscale"] == "log" and margin["curves"][1]["kind"] == "theory"

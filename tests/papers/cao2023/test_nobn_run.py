@@ -128,3 +128,17 @@ def test_float64_kernel_and_observables_agree_with_mpmath_and_numpy(loss):
     assert abs(ang_mp - math.acos(cosang)) < 1e-12
     gap = 0.2 - np.min(ds.y * (ds.X @ w)) / np.linalg.norm(w)
     assert abs(k64.margin_gap(*s64, 0.2) - gap) < 1e-12 and abs(gap_mp - gap) < 1e-12
+
+
+def test_reference_angle_is_scale_free_and_zero_along_w():
+    """The reference is normalised before use (a huge v neither overflows nor changes the angle), and
+    the clamp of ‖w‖²‖v‖² − ⟨w, v⟩² at 0 keeps the angle to w itself at 0."""
+    ds, k64 = _kernel(Float64Context(), "exp")
+    s64 = k64.initial_state()
+    for _ in range(30):
+        s64 = k64.step(*s64)
+    v = np.arange(1.0, ds.d + 1)
+    base = k64.angle(*s64, k64.reference("v", v))
+    assert abs(k64.angle(*s64, k64.reference("big", 1e100 * v)) - base) < 1e-12
+    w = ds.w0 + ds.X.T @ s64[1]
+    assert k64.angle(*s64, k64.reference("w", w)) < 1e-7

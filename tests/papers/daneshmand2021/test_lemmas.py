@@ -79,3 +79,42 @@ def test_lemma4_property_any_batch(X):
 def test_lemma4_measurement_counts_every_matrix():
     m = lemmas.measure_lemma4(np.random.default_rng(0), (2, 3))
     assert m["ok"] and m["matrices"] == 3 * 2000 * 2
+
+
+def test_draws_far_beyond_memory_are_one_line_of_bad_input(capsys):
+    code, out, err = cli(["check", "daneshmand2021.lemmas", "--param", "draws=1000000000000"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert err.startswith("bnproof: error: --param draws=1000000000000, width=64 needs about")
+
+
+# --- decide_lemmas (mutation testing, benchmarks/mutation.py) ---------------------------------------
+
+
+def _lemma_results(failing=()):
+    r = {"lemma4": {"max_V_minus_2nVhat": -0.5, "matrices": 10}, "lemma10": {"min_second_derivative": 0.25},
+         "lemma6_expectation": {"max_z_diagonal_vs_p": 1.5, "sum_p_minus_1": 1e-12},
+         "lemma8": {"max_violation": {"proof": -0.125, "statement": -0.25}},
+         "theorem5": {"max_mean_minus_3se_minus_bound": -0.5},
+         "theorem1_constant": {"reading_constant": 3.0, "derived_constant": 3.0},
+         "lemma6_concentration": {"max_d_times_E_frobenius_sq": 0.5}, "symbolic": {"failed": []}}
+    return {k: {**v, "ok": k not in failing} for k, v in r.items()}
+
+
+@pytest.mark.parametrize(("alpha", "shown"), [("sigma_sq", "α bounds σ_n²"), ("sigma", "α bounds σ_n,")])
+def test_decide_lemmas_names_each_failure_and_the_readings(alpha, shown):
+    setup = lemmas.LemmasSetup("sigma_i", alpha, "main", 1000, 64, (2, 3), 2)
+    verdict, why = lemmas.decide_lemmas(setup, _lemma_results())
+    assert verdict == "verified" and why.startswith("Lemma 4 on 10 matrices") and shown in why
+    verdict, why = lemmas.decide_lemmas(setup, _lemma_results(failing=("lemma8",)))
+    assert verdict == "refuted" and why.startswith("lemma8 fails (max violation -0.125) [readings: p_i numerator sigma_i")
+    assert shown in why and why.endswith("constant main]")
+
+
+def test_lemma8_and_lemma10_figure_kinds():
+    contraction, convex = lemmas._lemma8_panel(4, points=6)["panels"]
+    kinds = [c.get("kind", "measured") for c in contraction["curves"]]
+    assert kinds == ["measured", "theory", "bound", "reference"]
+    exact, proof = contraction["curves"][:2]
+    assert all(e <= p + 1e-12 for e, p in zip(exact["y"], proof["y"]))  # Lemma 8 in the proof's form
+    g, tangent = convex["curves"]
+    assert g["y"][0] == pytest.approx(1.0) and all(a >= b - 1e-12 for a, b in zip(g["y"], tangent["y"]))  # convex

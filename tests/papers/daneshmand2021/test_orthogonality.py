@@ -136,3 +136,48 @@ def test_orthogonality_statement_flip_refuted():
 
 def test_orthogonality_two_seeds_inconclusive():
     assert_rejected(ORTH, verdicts={"inconclusive"}, params={**BINDS, "seeds": 2}, quick=True)
+
+
+def test_figure_has_bound_fit_ci_bands_and_the_slope_band():
+    rec = run_check("daneshmand2021.orthogonality", quick=True, params={"widths": "64,256", "depth": 60,
+                                                                         "seeds": 3, "burn_in": 20})
+    depth, floor = rec["series"]["panels"]
+    kinds = [c.get("kind", "measured") for c in depth["curves"]]
+    assert kinds == ["measured", "measured", "bound", "fit"]
+    assert len(depth["bands"]) == 2 and depth["spans"][0]["lo"] == 21
+    assert depth["hlines"][0]["y"] == pytest.approx(rec["measured"]["V_max_possible"])
+    fit, theory = floor["curves"][1:]
+    assert fit["kind"] == "fit" and f"{rec['measured']['floor_slope']:.3f}" in fit["label"]
+    assert theory["kind"] == "theory"
+    band = floor["bands"][1]  # the verdict's slope band, through the centroid
+    assert band["kind"] == "theory" and all(lo <= hi for lo, hi in zip(band["lo"], band["hi"]))
+
+
+# --- decide_orthogonality's reasons and the rate interval (mutation testing, benchmarks/mutation.py) -
+
+
+def test_decide_orthogonality_rate_interval_uses_both_ends():
+    setup = orth.OrthogonalitySetup(4, [64, 128], 100, 10, 5, 0.99, True, "main", "sigma_sq")
+    assert orth.decide_orthogonality(setup, _m(rate=0.95, rate_half=0.1))[0] == "inconclusive"  # [0.85, 1.05]
+    assert orth.decide_orthogonality(setup, _m(rate=1.05, rate_half=0.1))[0] == "inconclusive"  # [0.95, 1.15]
+
+
+def test_decide_orthogonality_reason_names_the_failing_part():
+    setup = orth.OrthogonalitySetup(4, [64, 128], 100, 10, 5, 0.99, True, "main", "sigma_sq")
+    lo, hi = setup.slope_band
+    verdict, why = orth.decide_orthogonality(setup, _m())
+    assert verdict == "verified"
+    assert f"; band [{lo:.3g}, {hi:.3g}], paper −0.46), depth rate 0.600 ± 0.010 per layer at d = 128; " in why
+    assert "Theorem 1's bound (from layer 10) binds at d ∈ [4096] and holds there" in why
+    verdict, why = orth.decide_orthogonality(setup, _m(rate=1.2))
+    assert verdict == "refuted" and why.startswith("no geometric decay: ")
+    verdict, why = orth.decide_orthogonality(setup, _m(slope=0.0))
+    assert verdict == "refuted" and why.startswith("the floor does not shrink like d^(floor_exponent): ")
+    verdict, why = orth.decide_orthogonality(setup, _m(worst=1.5, rate=1.2))  # the bound's own refutation
+    assert verdict == "refuted" and not why.startswith("no geometric decay")
+    assert why.endswith("the measured E[V] exceeds Theorem 1's bound (ratio 1.5, 95% CI lower end)")
+
+
+def test_decide_orthogonality_reason_names_the_largest_width():
+    setup = orth.OrthogonalitySetup(4, [64, 128, 256], 100, 10, 5, 0.99, True, "main", "sigma_sq")
+    assert "per layer at d = 256; " in orth.decide_orthogonality(setup, _m())[1]

@@ -103,3 +103,52 @@ def test_paper_constants_at_the_boundary_verified():
 def test_constant_params_bad_input(param, value):
     with pytest.raises(BadInput):
         check(**{param: value})
+
+
+def test_instance_far_beyond_memory_is_one_line_of_bad_input(capsys):
+    code, out, err = cli(["check", "ergen2022.closed-form", "--param", "n=1000000", "--param", "d=1000000"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert err.startswith("bnproof: error: --param n=1000000, d=1000000 needs about 8 TB of memory")
+
+
+def test_closed_form_figure_shows_the_formula_and_the_gaps_the_verdict_reads():
+    rec = run_check(CF, params={"starts": 1}, quick=True)
+    runs, gaps = rec["series"]["panels"]
+    assert runs["hlines"][0]["kind"] == "theory" and runs["hlines"][0]["y"] == rec["expected"]["optimal_value"]
+    assert gaps["hlines"][0]["kind"] == "bound" and gaps["hlines"][0]["y"] == rec["tolerance"]["value_rtol"]
+    labels = [c["label"] for c in gaps["curves"]]
+    assert "closed-form network" in labels and "convex program (all patterns)" in labels
+
+
+# --- decide_closed_form: the tolerance, the gap and the expected neurons (mutation testing) ----------
+
+
+def _decide_closed(value, network, best, classes=1):
+    from bnproof.models.ergen_net import TrainResult
+    from bnproof.papers.ergen2022 import closed_form as cf
+
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    Y = np.array([1.0, -1.0, 0.5]) if classes == 1 else np.eye(3)[:, :classes]
+    s = cf.Setup(X, Y, 0.1, 1.0, 2, 4, 1.0, 0.5, {"shift": "isometric", "output": "scalar"})
+    trained = TrainResult([best, best + 1.0], None, best, [10, 10], [True, True])
+    m = cf.Measurement(value, network, 2, None, None, None, "not run", trained)
+    return cf.decide_closed_form(s, m, {})
+
+
+def test_closed_form_tolerance_is_relative_above_one_and_absolute_below():
+    from bnproof.papers.ergen2022.common import VALUE_RTOL
+
+    out = _decide_closed(1000.0, 1000.0 + 500 * VALUE_RTOL, 1000.0)  # within 1e-6·1000
+    assert out.verdict == "verified" and out.tolerance["value_abs"] == pytest.approx(1000 * VALUE_RTOL)
+    assert _decide_closed(1000.0, 1000.0 + 1500 * VALUE_RTOL, 1000.0).verdict == "refuted"
+    assert _decide_closed(0.5, 0.5 + 0.8 * VALUE_RTOL, 0.5).verdict == "verified"  # |value| < 1: tol = 1e-6
+    assert _decide_closed(0.5, 0.5 + 1.5 * VALUE_RTOL, 0.5).verdict == "refuted"
+    assert _decide_closed(0.5, 0.5 + 0.8 * VALUE_RTOL, 0.5).tolerance["value_abs"] == VALUE_RTOL
+
+
+def test_closed_form_records_the_relative_gap_and_the_neuron_bound():
+    out = _decide_closed(1000.0, 1000.0, 1010.0)
+    assert out.measured["best_gap_rel"] == pytest.approx(0.01)
+    assert _decide_closed(0.5, 0.5, 0.75).measured["best_gap_rel"] == pytest.approx(0.25)  # divided by max(1, |p|)
+    assert out.expected["neurons_at_most"] == 2
+    assert _decide_closed(1000.0, 1000.0, 1010.0, classes=3).expected["neurons_at_most"] == 3

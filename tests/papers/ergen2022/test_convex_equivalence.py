@@ -71,3 +71,62 @@ def test_penalized_first_layer_keeps_the_bound():
     rec = check(penalize_w=True, **(FAST_EQ | {"starts": 1}))
     assert rec["verdict"] == "verified", rec["reason"]
     assert rec["params"]["penalize_w"] is True and "||w||^2" in rec["params"]["penalty"]
+
+
+def test_convex_equivalence_figure_shows_gaps_to_the_optimum_and_the_width_bound():
+    rec = check(**(FAST_EQ | {"starts": 1}))
+    gaps, blocks = rec["series"]["panels"]
+    assert gaps["hlines"][0] == {"y": rec["tolerance"]["value_rtol"], "label": "tolerance $10^{-6}$", "kind": "bound"}
+    rebuilt = next(c for c in gaps["curves"] if c["label"].startswith("rebuilt"))
+    assert max(rebuilt["y"]) <= rec["tolerance"]["value_rtol"]  # the rebuilds sit on p*, as the verdict says
+    bound = next(c for c in blocks["curves"] if c.get("kind") == "bound")
+    assert bound["x"] == [rec["expected"]["m_star_at_most"]] * 2
+
+
+# --- decide_convex_equivalence at each tolerance edge (mutation testing, benchmarks/mutation.py) -----
+
+
+def _decide_cvx(p=0.5, values=(0.75, 1.0), rebuilt=None, rebuilt_full=None, polished=None, exact=True):
+    from types import SimpleNamespace
+
+    from bnproof.papers.ergen2022 import convex_equivalence as ce
+
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    s = ce.Setup(X, np.array([1.0, -1.0, 0.5]), 0.1, 1.0, 1.0, "exact", 10, 2, 4, False, False, {})
+    sol = SimpleNamespace(value=p, solver_tol=1e-9, solve_s=0.1, status="optimal", max_violation=0.0)
+    run = SimpleNamespace(solution=sol, sparse=SimpleNamespace(m=2, blocks=np.eye(2)), D=np.ones((3, 4)), bound=8,
+                          exact=exact, wh=SimpleNamespace(r=2))
+    m = ce.Measurement(run, list(values), min(values), p if rebuilt is None else rebuilt,
+                       p if rebuilt_full is None else rebuilt_full, p if polished is None else polished, np.eye(2), None)
+    return ce.decide_convex_equivalence(s, m, {})
+
+
+def test_convex_equivalence_tolerance_and_width_bound():
+    from bnproof.papers.ergen2022.common import VALUE_RTOL
+
+    out = _decide_cvx()
+    assert out.verdict == "verified" and out.expected["m_star_at_most"] == 4  # n + 1 with n = 3 rows
+    assert "over 4 patterns (max 8)" in out.reason and out.tolerance["value_abs"] == VALUE_RTOL
+    assert _decide_cvx(p=1000.0, values=(1000.0,)).tolerance["value_abs"] == pytest.approx(1000 * VALUE_RTOL)
+    assert _decide_cvx(p=0.5, values=(0.5 - 0.8 * VALUE_RTOL,)).verdict == "verified"  # |p| < 1: absolute 1e-6
+    assert _decide_cvx(p=0.5, values=(0.5 - 1.5 * VALUE_RTOL,)).verdict == "refuted"
+    assert _decide_cvx(p=1000.0, values=(1000.0 - 500 * VALUE_RTOL,)).verdict == "verified"  # relative above 1
+
+
+def test_convex_equivalence_below_means_strictly_below_the_tolerance():
+    from bnproof.papers.ergen2022.common import VALUE_RTOL
+
+    assert _decide_cvx(p=0.0, values=(-VALUE_RTOL,)).verdict == "verified"  # exactly p - tol is not below
+    out = _decide_cvx(p=0.5, values=(0.5 - 2 * VALUE_RTOL,), exact=False)
+    assert out.verdict == "inconclusive" and "the optimum over 4 sampled patterns (max 8): an upper bound" in out.reason
+
+
+def test_convex_equivalence_either_rebuild_off_refutes_and_the_edge_does_not():
+    from bnproof.papers.ergen2022.common import VALUE_RTOL
+
+    # p = 0: the rebuilt values sit exactly one tolerance away (0 + 1e-6 - 0 is exactly 1e-6)
+    assert _decide_cvx(p=0.0, rebuilt=VALUE_RTOL, rebuilt_full=-VALUE_RTOL).verdict == "verified"
+    assert _decide_cvx(rebuilt=0.5 + 2 * VALUE_RTOL).verdict == "refuted"
+    assert _decide_cvx(rebuilt_full=0.5 + 2 * VALUE_RTOL).verdict == "refuted"
+    out = _decide_cvx(exact=False)
+    assert out.verdict == "inconclusive" and "the optimum 0.5 over 4 sampled patterns (max 8)" in out.reason

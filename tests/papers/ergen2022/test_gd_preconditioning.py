@@ -62,3 +62,57 @@ def test_gd_preconditioning_negative_controls(params, verdict):
 def test_gd_bad_spectrum(spectrum):
     with pytest.raises(BadInput):
         check(spectrum=spectrum)
+
+
+def test_an_explicit_steps_wins_over_quick():
+    rec = run_check(GD, quick=True, steps=150, params={"seeds": 2})
+    assert rec["params"]["steps"] == 150
+
+
+def test_gd_preconditioning_figure_shows_the_identity_tolerance_and_the_ci():
+    rec = check(seeds=3, gd_steps=30)
+    losses, identity, _, gap = rec["series"]["panels"]
+    assert losses["curves"][1]["kind"] == "theory"
+    assert identity["hlines"][0] == {"y": rec["tolerance"]["identity_rel"], "label": "tolerance $10^{-10}$",
+                                     "kind": "bound"}
+    assert max(identity["curves"][0]["y"]) == pytest.approx(rec["measured"]["identity_max_rel_diff"], rel=1e-12)
+    lo, hi = rec["measured"]["fraction_diff_ci95"]
+    assert gap["bands"][0]["lo"][0] == lo and gap["bands"][0]["hi"][0] == hi
+    assert gap["hlines"][0]["y"] == 0.0 and gap["hlines"][0]["kind"] == "bound"
+
+
+# --- decide_gd_preconditioning at its edges (mutation testing, benchmarks/mutation.py) ---------------
+
+
+def _decide_gd(err=1e-12, sigma=(4.0, 2.0, 1.0), spread=(0.5, 0.625, 0.75), flat=(0.25, 0.25, 0.25)):
+    from bnproof.papers.ergen2022 import gd_preconditioning as gp
+
+    s = gp.Setup(3, np.array(sigma), 0.1, 1.0, "sigma2", "top", len(spread), 50, 4, 0.01, 0.01, {})
+    m = gp.Measurement({"a": err, "loss": err / 2}, [1.0, 0.5], [1.0, 0.5], list(spread), list(flat), [err, err])
+    return gp.decide_gd_preconditioning(s, m, "4:2:1")
+
+
+def test_gd_preconditioning_identity_edge_and_record():
+    from bnproof.papers.ergen2022.gd_preconditioning import IDENTITY_TOL
+
+    out = _decide_gd(err=IDENTITY_TOL)
+    assert out.verdict == "verified"  # exactly the tolerance holds
+    assert out.expected == {"identity_max_rel_diff": 0.0, "fraction_diff_ci95_lower_above": 0.0}
+    assert out.measured["spread_ratio"] == 4.0  # σ_max / σ_min
+    verdict = _decide_gd(err=IDENTITY_TOL * 1.01).verdict
+    assert verdict == "refuted" and _decide_gd(err=float("nan")).verdict == "refuted"
+
+
+def test_gd_preconditioning_needs_a_spread_of_at_least_two():
+    assert _decide_gd(sigma=(2.0, 1.5, 1.0)).verdict == "verified"  # σ_max/σ_min = 2 exactly is spread enough
+    out = _decide_gd(sigma=(1.99, 1.5, 1.0))
+    assert out.verdict == "inapplicable" and out.reason.startswith("the concentration part needs a spread spectrum")
+
+
+def test_gd_preconditioning_share_difference_decides_its_sign():
+    out = _decide_gd(sigma=(8.0, 4.0, 2.0))
+    assert out.measured["spread_ratio"] == 4.0  # σ_max / σ_min, not a product
+    lower = _decide_gd(spread=(0.125, 0.25, 0.1875), flat=(0.5, 0.5, 0.5))
+    assert lower.verdict == "refuted" and lower.reason.startswith("the top-direction share is lower")
+    straddle = _decide_gd(spread=(0.25, 0.5, 0.375), flat=(0.375, 0.375, 0.375))  # differences −1/8, 1/8, 0
+    assert straddle.verdict == "inconclusive" and straddle.reason.startswith("difference of shares 95% CI")

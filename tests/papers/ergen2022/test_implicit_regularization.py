@@ -110,3 +110,27 @@ def test_sampled_patterns_are_distinct_cells_of_the_arrangement(how):
     all_cells, _ = cv.exact_patterns(wh.Ut)
     assert D.shape[0] == 9 and len({tuple(c) for c in D.T}) == D.shape[1]
     assert cv.merge_patterns(all_cells, D).shape[1] == all_cells.shape[1]  # every sampled pattern is a cell
+
+
+def test_figure_shows_convergence_gate_and_ci_of_the_difference():
+    k = 5
+    out = decide_implicit_regularization(_setup(k), _rows(_diffs(k, 0.2), 1.2), 100.0)
+    converged, _, gap = out.series["panels"]
+    assert converged["hlines"][0]["y"] == 1.05 and converged["hlines"][0]["kind"] == "bound"
+    lo, hi = out.measured["diff_ci95"]
+    assert gap["bands"][0]["lo"] == [lo] * k and gap["bands"][0]["hi"] == [hi] * k
+    assert gap["curves"][0]["y"] == pytest.approx(list(_diffs(k, 0.2)))
+
+
+# --- the record of decide_implicit_regularization (mutation testing, benchmarks/mutation.py) ---------
+
+
+def test_decision_record_counts_seeds_and_names_the_reading():
+    s = _setup(4)
+    out = decide_implicit_regularization(s, _rows([0.0, 0.125, -0.125, 0.25], ratio=1.05), 100.0)
+    assert out.measured["gd_unconverged_seeds"] == 0  # a GD ratio exactly at gd_factor counts as converged
+    assert out.measured["raw_closer_in"] == 2  # strictly positive differences only (0 is a tie)
+    assert out.expected["diff_ci95_lower_above"] == 0.0
+    assert out.expected["reading"] == "raw-data sampling mimics GD better than whitened sampling"
+    flipped = decide_implicit_regularization(_setup(4, closer="whitened"), _rows([0.0, 0.125, -0.125, 0.25]), 100.0)
+    assert flipped.expected["reading"].startswith("whitened sampling mimics GD better")

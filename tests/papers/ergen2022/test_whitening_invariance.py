@@ -124,3 +124,41 @@ def test_transforms_keep_the_centred_column_space():
         assert np.allclose(Tc @ np.linalg.lstsq(Tc, Xc, rcond=None)[0], Xc)  # col(P_c T) = col(P_c X)
     with pytest.raises(ValueError):
         transform(X, "rotate", rng, 100.0)
+
+
+def test_whitening_invariance_figure_has_the_tolerance_and_the_contrast():
+    rec = check(n=9, starts=0)
+    moved = rec["series"]["panels"][0]
+    assert moved["hlines"][0]["kind"] == "bound" and moved["hlines"][0]["y"] == rec["tolerance"]["value_abs"]
+    assert len(moved["curves"]) == 2 and moved["x"] == [1, 2, 3]
+    assert max(moved["curves"][0]["y"]) <= rec["tolerance"]["value_abs"] < min(moved["curves"][1]["y"])
+
+
+# --- decide_whitening_invariance: exact edges and reasons (mutation testing) --------------------------
+
+
+def _decide_full(opt=0.0, nonconvex=None, whitened=None, failed=(), general=True, network="bn"):
+    base = type("Sol", (), {"value": 0.0, "D": np.zeros((3, 2)), "solver_tol": 1e-9})()
+    row = {"optimal_value": opt, "delta": opt, "nobn_delta": 0.1, "general_position": True}
+    s = Setup(np.zeros((3, 2)), np.zeros(3), 0.1, 0.5, network, ("linear",), 100.0, 0, {})
+    m = Measurement(base, whitened, base, general, {"linear": row}, list(failed),
+                    {} if nonconvex is None else {"linear": nonconvex})
+    return decide_whitening_invariance(s, m)
+
+
+def test_whitening_edges_are_exactly_one_tolerance():
+    tol = value_tolerance(0.0)  # optimum 0: the values below sit exactly one tolerance away
+    out = _decide_full(opt=tol, nonconvex=-tol, whitened=tol)
+    assert out.verdict == "verified" and out.reason.startswith("the BN optimum 0 unchanged")
+    assert out.measured["patterns"] == 2 and out.expected == {"optimal_value": 0.0, "max_abs_delta": 0.0}
+    verdict = _decide_full(whitened=2 * tol)
+    assert verdict.verdict == "inconclusive" and verdict.reason.startswith("the BN program on its features (0) and on")
+
+
+def test_whitening_reasons_name_the_failure_the_network_and_lbfgs():
+    tol = value_tolerance(0.0)
+    assert _decide_full(failed=("linear",)).reason == "the convex solver failed on: linear"
+    out = _decide_full(opt=2 * tol, network="bn-no-centre")
+    assert out.verdict == "refuted" and out.reason.startswith("the bn-no-centre network's optimum 0 changed under")
+    out = _decide_full(nonconvex=-2 * tol, general=False)
+    assert out.verdict == "inconclusive" and out.reason.startswith("the BN optimum 0 moved under L-BFGS, but")

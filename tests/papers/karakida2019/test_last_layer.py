@@ -58,3 +58,21 @@ def test_decision_at_the_thresholds(plain, norm, verdict):
 def test_tolerances_that_lose_the_meaning_are_refused(param, value):
     with pytest.raises(BadInput):
         run_check(CID, quick=True, params={param: value})
+
+
+def test_series_shows_fit_theory_cone_and_flat_bound():
+    """The figure carries the fitted power law, the Θ(M) slope-1 ± tol cone and the 'stops growing' ceiling."""
+    from bnproof.papers.karakida2019.last_layer import sharpness_series
+
+    widths = [64, 128, 256]
+    plain = np.array([[10.0, 20.0, 40.0], [12.0, 22.0, 41.0]])
+    norm = np.array([[5.0, 5.5, 6.0], [5.2, 5.4, 6.1]])
+    s = sharpness_series(SharpnessMeasurement(plain, norm, (1.0, 0.9, 1.1), (0.1, 0.0, 0.2)), widths, "last", 0.35, 0.25)
+    left, right = s["panels"]
+    kinds = lambda p: {c.get("kind", "measured") for c in p["curves"]}
+    assert {"measured", "fit", "theory"} <= kinds(left) and {"measured", "fit", "bound"} <= kinds(right)
+    cone = next(b for b in left["bands"] if b.get("kind") == "theory")
+    ratio = [hi / lo for lo, hi in zip(cone["lo"], cone["hi"])]  # slopes 1 ± 0.25 through the centre: ratio (M/M̄)^0.5
+    assert ratio[0] == pytest.approx(ratio[-1]) and ratio[1] < ratio[0]
+    bound = next(c for c in right["curves"] if c.get("kind") == "bound")
+    assert bound["y"][-1] / bound["y"][0] == pytest.approx(4 ** 0.35)

@@ -53,3 +53,10 @@ def test_record_helpers():
     picked = sample_series(list(range(1000)), 5)
     assert picked[0] == 0 and picked[-1] == 999 and len(picked) == 5
     assert window_means(np.arange(7.0), 3).tolist() == [1.0, 4.0] and len(window_means(np.arange(2.0), 3)) == 0
+
+
+def test_tex_number_for_figure_labels():
+    from bnproof.papers.lyu2022.common import tex_number
+
+    assert tex_number(1e-12) == "$10^{-12}$" and tex_number(9.999999999998899e-05) == "$10^{-4}$"
+    assert tex_number(3.03e-05) == r"$3.03\times10^{-5}$" and tex_number(0.05) == "$0.05$"

@@ -144,3 +144,55 @@ def test_decide_eos_window_boundary(win, verdict):
 def test_decide_eos_too_short_boundary(n, verdict):
     """τ measured = n·7·ηλ must reach 0.1 (n ≥ 143 at ηλ = 1e-4)."""
     assert decide_eos(_measurement(2.0, [0.1, 0.0], n=n), S, 2.0, 0.1)[0] == verdict
+
+
+def test_eos_figure_marks_the_window_tolerance_and_prediction(eos_quick):
+    main, *rest = eos_quick["series"]["panels"]
+    tol = eos_quick["tolerance"]["eos_level"]
+    assert main["hlines"][0] == {"y": 2.0, "label": "claimed level 2", "kind": "theory"}
+    assert main["bands"][0]["lo"][0] == pytest.approx(2 - tol) and main["bands"][0]["kind"] == "bound"
+    span = main["spans"][0]
+    assert span["lo"] > eos_quick["measured"]["entry_step"] and span["hi"] == main["x"][-1]
+    mean = next(c for c in main["curves"] if c["label"] == "mean after settling")
+    assert mean["y"][0] == pytest.approx(eos_quick["measured"]["eos_level"], rel=1e-5)
+    assert any(c.get("kind") == "theory" for c in main["curves"])  # predicted growth to 2 (T1)
+    gap = rest[-1]
+    assert sorted(gap["x"]) == pytest.approx(sorted(float(k) for k in eos_quick["measured"]["gap_by_intrinsic_lr"]))
+    assert gap["hlines"][0]["kind"] == "bound"
+
+
+# --- decide_eos: the gates, exact edges and reasons (mutation testing, benchmarks/mutation.py) -------
+
+
+def test_decide_eos_inapplicable_and_underflow_reasons():
+    m = _measurement(2.0, [0.2, 0.0])
+    assert decide_eos(m, GDSettings(0.1, 0.0, "coupled"), 2.0, 0.1) == (
+        "inapplicable", "assumption violated: weight_decay = 0: ‖w‖ never shrinks, so η̃ never grows to the EoS "
+        "(max η̃λ₁ = 2.1 < 1.9)")
+    no_entry = EoSMeasurement(m.run, EoSStats(np.arange(3), np.ones(3), 1.5), m.sweep, 1e-4)
+    assert decide_eos(no_entry, S, 2.0, 0.1) == (
+        "inapplicable", "assumption violated: no entry into EoS within 10000 steps (max η̃λ₁ = 1.5 < 1.9)")
+    trapped = EoSMeasurement(EoSRun(np.arange(3), np.ones(3), True, None, 10_000, "t1"), m.stats, m.sweep, 1e-4)
+    verdict, why = decide_eos(trapped, S, 2.0, 0.1)
+    assert verdict == "inconclusive" and why.startswith("the normal component underflowed to exactly 0")
+
+
+def test_decide_eos_tau_gate_is_inclusive_and_names_the_tau_to_ask_for():
+    from bnproof.papers.lyu2022.edge_of_stability import EOS_SHARP_EVERY, TAU_MIN_POST
+
+    m = _measurement(2.0, [0.2, 0.0], n=1000)
+    at = EoSMeasurement(m.run, m.stats, m.sweep, TAU_MIN_POST / (1000 * EOS_SHARP_EVERY))
+    assert at.tau_measured == TAU_MIN_POST  # exactly the minimum
+    assert decide_eos(at, S, 2.0, 0.1)[0] == "verified"
+    short = EoSMeasurement(m.run, m.stats, m.sweep, 0.9 * TAU_MIN_POST / (1000 * EOS_SHARP_EVERY))
+    verdict, why = decide_eos(short, S, 2.0, 0.1)
+    assert verdict == "inconclusive" and why.endswith("the level needs τ ≥ 0.1 (--param tau ≥ 0.35)")
+
+
+def test_decide_eos_level_and_window_edges_are_inclusive():
+    # level 2, tol 0.25: mean 2.25 and window means 1.5 and 2.5 are exactly on the edges (exact in binary)
+    assert decide_eos(_measurement(2.25, [0.25, 0.25], win=(1.5, 2.5)), S, 2.0, 0.25)[0] == "verified"
+    verdict, why = decide_eos(_measurement(2.0, [0.2, 0.0], win=(1.25, 2.0)), S, 2.0, 0.25)
+    assert verdict == "refuted" and "window means leave 2 ± 0.5" in why
+    verdict, why = decide_eos(_measurement(2.0, [0.2, 0.0], win=(2.0, 2.75)), S, 2.0, 0.25)
+    assert verdict == "refuted" and "window means leave 2 ± 0.5" in why

@@ -57,3 +57,34 @@ def _nd(rec_res=1e-15, entry=10_000, eq=(0.01,), underflow=False):
 def test_decide_norm_dynamics_at_its_thresholds(kw, verdict):
     """Recursion ≤ 1e-12, entry within 5 % of the prediction, every equilibrium window within 10 %."""
     assert decide_norm_dynamics(_nd(**kw), "coupled", 1.9)[0] == verdict
+
+
+def test_figure_shows_predicted_growth_entry_window_and_equilibrium_band():
+    from bnproof.papers.lyu2022.norm_dynamics import ENTRY_TOL, EQ_TOL, _figure
+
+    sharp, eq = _figure(_nd(eq=(0.02, -0.03)), 1.9, 0.1, 2.0)["panels"]
+    growth = next(c for c in sharp["curves"] if c.get("kind") == "theory")
+    assert growth["x"][-1] == 10_000.0 and abs(growth["y"][0] - 0.1) < 1e-12 and abs(growth["y"][-1] - 1.9) < 1e-12
+    assert sharp["spans"] == [{"lo": (1 - ENTRY_TOL) * 10_000.0, "hi": (1 + ENTRY_TOL) * 10_000.0,
+                               "label": "predicted entry ± 5%"}]
+    assert {h.get("kind", "reference") for h in sharp["hlines"]} == {"reference", "bound"}
+    assert eq["bands"][0]["lo"] == [-EQ_TOL] * 2 and eq["bands"][0]["kind"] == "bound"
+    assert eq["curves"][0]["y"] == [0.02, -0.03] and eq["hlines"][0] == {**eq["hlines"][0], "y": 0.0, "kind": "theory"}
+
+
+# --- exact edges and the convention's note (mutation testing, benchmarks/mutation.py) ----------------
+
+
+def test_decide_norm_dynamics_edges_are_inclusive():
+    from bnproof.papers.lyu2022.norm_dynamics import ENTRY_TOL, EQ_TOL, REC_TOL
+
+    m = _nd(rec_res=REC_TOL, entry=10_500, eq=(EQ_TOL, -EQ_TOL))
+    assert m.entry_err == ENTRY_TOL  # 500 / 10 000 is the double nearest 0.05, as is ENTRY_TOL
+    assert decide_norm_dynamics(m, "coupled", 1.9)[0] == "verified"
+
+
+def test_decide_norm_dynamics_names_the_decoupled_convention():
+    _, why = decide_norm_dynamics(_nd(rec_res=1e-6), "decoupled", 1.9)
+    assert why.endswith("(decoupled WD: the shrink factor is 1 − λ, not 1 − ηλ)")
+    _, why = decide_norm_dynamics(_nd(rec_res=1e-6), "coupled", 1.9)
+    assert why == "the norm recursion fails: max relative residual 1e-06 > 1e-12"

@@ -176,3 +176,49 @@ def test_decide_flow_equal_eta_lambda_gap_boundary(flow_measurement, gap, verdic
     """Equal ηλ = 1e-4 runs must stay within 5√(ηλ) = 0.05 rad."""
     s, m = flow_measurement
     assert decide_flow(dataclasses.replace(m, k_tau=1.0, k_clock=1.0, path_gap=gap), s, "derived", 0.02, 0.05)[0] == verdict
+
+
+def test_flow_figure_shows_flow_fit_tolerances_and_sharpness(flow_quick):
+    angle, residual, speed, sharp = flow_quick["series"]["panels"]
+    m, tol = flow_quick["measured"], flow_quick["tolerance"]
+    kinds = [c.get("kind", "measured") for c in angle["curves"]]
+    assert kinds[:3] == ["measured", "theory", "fit"] and f"{m['speed_multiplier']:.4f}" in angle["curves"][2]["label"]
+    assert residual["bands"][0]["hi"][0] == tol["tracking_rms"] and residual["bands"][0]["kind"] == "bound"
+    assert speed["curves"][0]["y"][0] == pytest.approx(m["speed_multiplier"], abs=1e-5)
+    assert speed["curves"][1]["y"] == [pytest.approx(m["speed_multiplier_clock_T"], abs=1e-5)]
+    assert speed["bands"][0]["lo"][0] == pytest.approx(1 - tol["speed_multiplier"])
+    assert sharp["curves"][2]["kind"] == "theory"
+    assert sharp["curves"][1]["y"][0] == pytest.approx(m["sharpness_window_start"], abs=1e-5)
+
+
+# --- decide_flow: exact edges, the underflow gate and the summary (mutation testing) ------------------
+
+
+def test_decide_flow_edges_are_inclusive(flow_measurement):
+    from bnproof.papers.lyu2022.sharpness_flow import MONO_TOL
+
+    s, m = flow_measurement
+    edge = dataclasses.replace(m, k_tau=1.25, k_clock=0.75, rms_fit=0.05, rise=MONO_TOL,
+                               path_gap=5 * math.sqrt(s.intrinsic))  # |k − 1| = 0.25 exactly
+    assert decide_flow(edge, s, "derived", 0.25, 0.05)[0] == "verified"
+
+
+def test_decide_flow_underflow_is_inconclusive_and_names_the_run(flow_measurement):
+    s, m = flow_measurement
+    settings, run = m.runs["main"]
+    trapped = dataclasses.replace(m, runs={**m.runs, "main": (settings, dataclasses.replace(run, underflow=True))})
+    assert decide_flow(trapped, s, "derived", 0.02, 0.05) == (
+        "inconclusive", "the normal component underflowed to exactly 0 in main (float64 trap); set --param noise > 0")
+
+
+def test_decide_flow_summary_quotes_first_and_last_values(flow_measurement):
+    from bnproof.papers.lyu2022.sharpness_flow import FlowTrack
+
+    s, m = flow_measurement
+    track = FlowTrack(10, np.array([0.0, 1.0, 2.5]), np.array([0.125, 0.25, 0.375]), np.array([0.0, 1.0, 2.0]))
+    fake = dataclasses.replace(m, k_tau=1.0, k_clock=1.0, rms_fit=0.0, rise=0.0, path_gap=None,
+                               fits={"main": (1.2345, 0.0067)}, tracks={**m.tracks, "main": track},
+                               windows=np.array([2.5, 2.25, 2.0]))
+    verdict, why = decide_flow(fake, s, "derived", 0.02, 0.05)
+    assert verdict == "verified" and "(by run: 1.2345; lag" in why
+    assert "over τ ∈ [0, 2.50]; φ 0.125 → 0.375; λ₁ window means 2.5000 → 2.0000" in why

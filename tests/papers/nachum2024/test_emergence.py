@@ -67,3 +67,23 @@ def test_emergence_starved_boundary_and_flip():
     hi = (1 + em.RATIO_TOL) * 31
     assert em.emergence_verdict(32, {**stats, "norm_ratio": (hi - 0.011, 0.01)}, True)[0] == "verified"
     assert em.emergence_verdict(32, {**stats, "norm_ratio": (hi + 0.011, 0.01)}, True)[0] == "refuted"
+
+
+def test_series_marks_the_verdict_window_thresholds_and_theory():
+    """Each panel: the mean with a 95% band, the statement's value, the verdict's threshold/tolerance, the tail window."""
+    import numpy as np
+
+    depth, seeds, n = 40, 3, 8
+    rng = np.random.default_rng(0)
+    run = {k: rng.random((depth + 1, seeds)) for k in ("cos_odd", "cos_within", "norm_ratio")}
+    out = em.emergence_series(n, seeds, run)
+    assert len(out) == 3
+    for p in out:
+        span = p.spans[0]
+        assert (span.lo, span.hi) == (depth - round(em.TAIL * depth) + 1, depth)
+        assert any(h.kind == "theory" for h in p.hlines) and p.bands[0].kind == "measured"
+    assert [h.y for h in out[0].hlines if h.kind == "bound"] == [em.COS_ODD_MAX]
+    assert [h.y for h in out[1].hlines if h.kind == "bound"] == [em.COS_WITHIN_MIN]
+    tol = next(b for b in out[2].bands if b.kind == "theory")
+    assert tol.lo[0] == pytest.approx((1 - em.RATIO_TOL) * (n - 1)) and list(tol.x) == [span.lo, span.hi]
+    assert next(h.y for h in em.emergence_series(n, seeds, run, 16.0)[2].hlines if h.kind == "theory") == 16.0

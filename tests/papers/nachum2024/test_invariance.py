@@ -108,3 +108,22 @@ def test_invariance_two_seeds_inconclusive_and_ratio_flip_refuted():
     assert_rejected("nachum2024.odd-point-invariance", verdicts={"inconclusive"}, params={"seeds": 2}, quick=True)
     assert_rejected("nachum2024.odd-point-invariance", verdicts={"refuted"},
                     params={"predicted_ratio": 16, "depth": 1, "seeds": 40})
+
+
+def test_series_shows_the_verdicts_ci_and_the_derived_values():
+    m = {"ratios": np.array([14.0, 15.0, 16.0]), "mean": 15.0, "half": 1.5, "cos_layers": np.zeros(2),
+         "spread_layers": np.zeros(2)}
+    ratio, exact = inv.invariance_series(16, 64, 2, 3, m)["panels"]
+    assert ratio["bands"][0]["lo"] == [13.5, 13.5] and ratio["bands"][0]["hi"] == [16.5, 16.5]
+    assert [(h["y"], h.get("kind")) for h in ratio["hlines"]] == [(15.0, "theory")]
+    assert {(h["y"], h.get("kind")) for h in exact["hlines"]} == {(0.0, "theory"), (inv.SPREAD_TOL, "bound")}
+
+
+def test_decide_invariance_edges_and_the_zero_cluster_count():
+    comp = bi.Components(True, False, "relu")
+    exact = {"cosine": 0.0, "spread": inv.SPREAD_TOL, "mean": 7.25, "half": 0.25, "finite": 2,
+             "ratios": np.full(5, 7.1)}
+    # spread at the tolerance, two finite ratios, |mean − 7| = half exactly: all inside
+    assert inv.decide_invariance(8, 64, 2, 5, comp, exact, [], 11)[0] == "verified"
+    verdict, why = inv.decide_invariance(8, 64, 2, 5, comp, {**exact, "finite": 1}, [], 11)
+    assert verdict == "inconclusive" and "the cluster point was zero in 4 of 5 seeds" in why

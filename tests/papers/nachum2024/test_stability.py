@@ -151,3 +151,45 @@ def test_width_below_batch_size_is_inapplicable():
     r = assert_rejected(STAB, verdicts={"inapplicable"}, params={"n": 8, "width": 4}, quick=True)
     assert "d ≥ n" in r["reason"]
     json.dumps(r)
+
+
+@pytest.mark.parametrize("claim", ["nachum2024.stability", "nachum2024.odd-point-emergence",
+                                   "nachum2024.odd-point-invariance"])
+@pytest.mark.parametrize("param", ["width=1000000000000", "n=1000000000", "depth=1000000000000000",
+                                   "seeds=1000000000000"])
+def test_sizes_far_beyond_memory_are_one_line_of_bad_input(claim, param, capsys):
+    code, out, err = cli(["check", claim, "--param", param], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert err.startswith("bnproof: error: --param n=") and "needs about" in err and "more than the limit of" in err
+
+
+def _fake_measurement(factor=1.06):
+    curves = [{"eps": e, "spread": [e * factor ** k for k in range(21)], "fit_last": last,
+               "preserving": [e, e * 1e-4, e * 1e-4, e * 1e-4]} for e, last in ((1e-3, 20), (1e-2, 12))]
+    return {"rate": factor, "half": 0.01, "curves": curves}
+
+
+def test_series_shows_fit_windows_closed_form_and_the_readings_limits():
+    spread, keep = stab.stability_series(_fake_measurement(), "stable", 1.0643, "RC+ReLU")["panels"]
+    assert [(s["lo"], s["hi"]) for s in spread["spans"]] == [(1, 20), (1, 12)]
+    fits = [c for c in spread["curves"] if c.get("kind") == "fit"]
+    assert [c["x"][-1] for c in fits] == [20, 12] and fits[0]["y"][1] / fits[0]["y"][0] == pytest.approx(1.06)
+    theory = next(c for c in spread["curves"] if c.get("kind") == "theory")
+    assert theory["y"][1] / theory["y"][0] == pytest.approx(1.0643)
+    assert [(h["y"], h.get("kind")) for h in spread["hlines"]] == [(stab.GROWTH_MAX, "bound")]
+    assert [(h["y"], h.get("kind")) for h in keep["hlines"]] == [(stab.RESET_TOL, "bound")]
+    saddle = stab.stability_series(_fake_measurement(), "saddle", 1.0643, "RC+ReLU", 0.25)["panels"][0]
+    assert "hlines" not in saddle and saddle["bands"][0]["kind"] == "theory"
+
+
+def test_decide_stability_edges_and_reasons():
+    m = {"rate": 0.95, "half": 0.005, "growth": 1.0, "reset_ratio": 1e-5, "preserving_d0": np.array([1e-2]),
+         "preserving_d1": np.array([1e-7]), "preserving_growth": stab.GROWTH_MAX}
+    assert stab.decide_stability("stable", m, 1.0643, 0.25)[0] == "verified"  # growth exactly at GROWTH_MAX
+    verdict, why = stab.decide_stability("saddle", m, None, 0.25)
+    assert verdict == "inapplicable" and why.startswith("the saddle reading has no predicted factor")
+    assert why.endswith("(no closed form for these components)")
+    saddle = {**m, "rate": 1.07, "growth": 60.0}
+    assert stab.decide_stability("saddle", saddle, 1.0643, 0.25)[1].startswith("saddle reading (holds): ")
+    broken = {**saddle, "preserving_d1": np.array([1e-3])}
+    assert stab.decide_stability("saddle", broken, 1.0643, 0.25)[1].startswith("saddle reading (refuted): ")

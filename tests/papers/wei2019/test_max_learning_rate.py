@@ -97,3 +97,35 @@ def test_fewer_than_five_momentum_time_scales_is_inconclusive():
 def test_rise_below_one_and_a_half_is_refused():
     with pytest.raises(BadInput):
         run_check(LR, quick=True, params={"rise": 1.1})
+
+
+def test_series_shows_every_run_against_the_threshold_and_eta_star():
+    from bnproof.papers.wei2019.max_learning_rate import lr_series
+
+    def run(lam, peaks):
+        return {"lambda_max": lam, "outcomes": {f"{f:g}": {"max_over_initial": v} for f, v in zip((0.5, 2.0), peaks)}}
+
+    rows = [{"bn": bn, "gamma": g, "lambda_max": lam, "lambda_mean_field": lam * 0.9, "eta_star": 3.8 / lam,
+             "eta_star_mean_field": 3.8 / (lam * 0.9), "runs": [run(lam * 0.95, (1.0, 50.0)), run(lam * 1.05, (1.0, 1e3))]}
+            for bn, g, lam in ((False, None, 100.0), (True, 0.5, 10.0), (True, 1.0, 30.0))]
+    lam, eta, runs = lr_series(rows, Schedule(0.9, 60, 2.0, [0.5], [2.0]))["panels"]
+    assert lam["bands"][0]["lo"] == pytest.approx([9.5, 28.5]) and eta["bands"][0]["hi"] == pytest.approx([0.4, 3.8 / 28.5])
+    assert any(c.get("kind") == "theory" for c in lam["curves"] + eta["curves"])
+    assert len([c for c in runs["curves"] if c.get("kind") is None]) == 6  # every network's run, no BN and BN
+    boundary = next(c for c in runs["curves"] if c.get("kind") == "theory")
+    assert boundary["x"] == [1, 1]
+    assert (2.0, "bound") in {(h["y"], h.get("kind")) for h in runs["hlines"]}
+
+
+def test_max_lr_reasons_name_the_first_offending_arm_and_the_numbers():
+    verdict, why = decide_max_learning_rate(_rows("convergent", "convergent"), S, "(ctx)")
+    assert verdict == "refuted" and why.startswith("η = 2·η* is convergent for no BN (loss never above 2×")
+    verdict, why = decide_max_learning_rate(_rows("catapult", "diverged"), S, "(ctx)")
+    assert why == "η = 0.5·η* is not convergent for no BN (catapult) (ctx)"
+    verdict, why = decide_max_learning_rate(_rows("convergent", "diverged", lams=(2.123456, 1.5)), S, "(ctx)")
+    assert why == "λ_max with BN does not increase with γ: [2.1235, 1.5] (ctx)"
+    rows = _rows("convergent", "catapult", lams=(1.5, 2.5))
+    rows[0]["lambda_max"] = 0.75
+    verdict, why = decide_max_learning_rate(rows, S, "(ctx)")
+    assert verdict == "verified" and "3 of them catapult back afterwards" in why
+    assert why.endswith("with γ (1.5, 2.5) against 0.75 without BN (ctx)")

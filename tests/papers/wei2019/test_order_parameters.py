@@ -66,3 +66,28 @@ def test_bad_input_exits_2(param, value, capsys):
 @pytest.mark.slow
 def test_defaults_verified():
     assert run_check(ORDER)["verdict"] == "verified"
+
+
+def test_series_compares_with_the_one_step_recursions_and_the_tolerance():
+    from bnproof.papers.wei2019.order_parameters import SYMBOLS, order_series
+
+    rows = [{"net": net, "param": sym, "layer": layer, "measured": 1.0, "ci": [0.9, 1.1], "one_step_theory": 1.02,
+             "rel_error": 0.02, "rel_error_ci": [0.0, 0.05 * layer]}
+            for net in ("no BN", "BN") for sym in SYMBOLS.values() for layer in (1, 2)]
+    out = order_series(rows, 1.0, 0.15)["panels"]
+    assert len(out) == 5
+    for p in out[:3]:
+        assert {c["y"][0] for c in p["curves"] if c.get("kind") == "theory"} == {1.02}
+    for p in out[3:]:
+        assert [(h["y"], h.get("kind")) for h in p["hlines"]] == [(0.15, "bound")]
+        assert p["bands"][0]["hi"] == pytest.approx([0.05, 0.1])
+
+
+def test_order_parameter_reasons_name_the_worst_point_and_the_layers():
+    verdict, why = decide_order_parameters(_rows((0.0, 0.125), (0.0, 0.25)), 0.15, P, "(ctx)")
+    assert verdict == "verified" and "over 3 hidden layers" in why
+    low_start = {"net": "BN", "param": "q", "layer": 1, "measured": 1.0, "one_step_theory": 1.0, "rel_error": 0.3,
+                 "rel_error_ci": [0.25, 0.35], "rel_error_ci_family": [0.2, 0.9]}
+    high_start = {**low_start, "param": "q_xy", "layer": 2, "rel_error_ci_family": [0.25, 0.3]}
+    verdict, why = decide_order_parameters([low_start, high_start], 0.15, P, "(ctx)")
+    assert verdict == "refuted" and "at 2 of 2 points; worst q_xy^2 (BN)" in why  # the higher lower end

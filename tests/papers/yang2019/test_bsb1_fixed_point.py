@@ -87,3 +87,22 @@ def test_uncoupled_c_star_is_one_over_pi_and_refuted():
 def test_tolerances_that_lose_the_meaning_are_refused(param, value):
     with pytest.raises(BadInput):
         run_check(BSB1, quick=True, params={param: value})
+
+
+def test_series_shows_the_closed_form_tolerances_and_window():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from bnproof.papers.yang2019.bsb1_fixed_point import bsb1_series
+
+    p = {"sizes": [4, 8], "batch_size": 8, "seeds": 2, "depth": 6, "tol_c": 0.01, "tol_q": 0.02, "c_form": "theorem"}
+    per = {b: {"c": (0.2, 0.19, 0.21), "q": (0.5, 0.49, 0.51), "q_theory": 0.5, "c_theory": mf.bsb1_c_star(b)}
+           for b in p["sizes"]}
+    runs = [{8: SimpleNamespace(gram_q=np.full((6, 3), 0.5), gram_c=np.full((6, 3), 0.25))} for _ in range(2)]
+    c_panel, depth_panel = bsb1_series(per, runs, p, 3)["panels"]
+    assert c_panel["curves"][0]["kind"] == "theory" and c_panel["bands"][0]["lo"] == [0.19, 0.19]
+    assert [(s["lo"], s["hi"]) for s in depth_panel["spans"]] == [(4, 6)]
+    assert {c["y"][0] for c in depth_panel["curves"] if c.get("kind") == "theory"} == {0.5, mf.bsb1_c_star(8)}
+    tol = [b for b in depth_panel["bands"] if b.get("kind") == "theory"]
+    assert tol[0]["lo"] == pytest.approx([0.49, 0.49]) and tol[1]["x"] == [4, 6]

@@ -125,3 +125,64 @@ def test_small_batch_is_decided_on_the_width_extrapolation():
 def test_tolerance_above_ten_percent_is_refused():
     with pytest.raises(BadInput):
         run_check(EXPL, quick=True, params={"tol": 0.2})
+
+
+def test_series_shows_fit_window_fitted_slope_and_theory():
+    from types import SimpleNamespace
+
+    from bnproof.papers.yang2019.gradient_explosion import explosion_series
+
+    lam = 1.8
+    grad = lambda s: SimpleNamespace(grad_sq=np.outer(lam ** np.arange(12, 0, -1.0), np.ones(2)) * s)
+    runs = [{8: grad(1.0)}, {8: grad(1.1)}]
+    per = {8: {"vanished": False, "rate": lam, "ci": [1.7, 1.9], "theory": mf.relu_rate(8)}}
+    p = {"batch_size": 8, "activation": "relu", "sizes": [8], "depth": 12, "tol": 0.03, "reading": "theorem"}
+    rates, norms = explosion_series(per, runs, p, mf.relu_rate(8), (3, 9))["panels"]
+    assert [(s["lo"], s["hi"]) for s in norms["spans"]] == [(3, 9)]
+    fit = next(c for c in norms["curves"] if c.get("kind") == "fit")
+    assert fit["x"] == list(range(3, 10)) and fit["y"][0] - fit["y"][1] == pytest.approx(math.log(lam))
+    assert next(c for c in norms["curves"] if c.get("kind") == "theory")["y"][0] > fit["y"][0]
+    assert {c.get("kind") for c in rates["curves"]} >= {None, "theory", "bound"}
+    assert (1.0, "bound") in {(h["y"], h.get("kind")) for h in rates["hlines"]}
+
+
+def test_series_shows_the_width_extrapolation_when_it_decides():
+    from types import SimpleNamespace
+
+    from bnproof.papers.yang2019.gradient_explosion import explosion_series
+
+    runs = [{4: SimpleNamespace(grad_sq=np.outer(3.0 ** np.arange(10, 0, -1.0), np.ones(2)))}]
+    per = {4: {"vanished": False, "rate": 3.0, "ci": [2.9, 3.1], "theory": mf.relu_rate(4)}}
+    p = {"batch_size": 4, "activation": "relu", "sizes": [4], "depth": 10, "tol": 0.03, "reading": "theorem"}
+    fit = {"intercept": 3.1, "intercept_ci": [3.0, 3.2], "a": 2.0, "widths": [64, 256], "rate_by_width": [2.85, 3.0]}
+    out = explosion_series(per, runs, p, mf.relu_rate(4), (2, 8), mf.relu_rate(4), fit)["panels"]
+    assert len(out) == 3 and len(explosion_series(per, runs, p, mf.relu_rate(4), (2, 8), mf.relu_rate(4))["panels"]) == 2
+    decided = next(c for c in out[2]["curves"] if c.get("x") == [0.0, 0.0])
+    assert decided["y"] == [3.0, 3.2]
+    assert out[2]["hlines"][0]["y"] == pytest.approx(mf.relu_rate(4))
+
+
+# --- _decide_extrapolated: the vanished path and the N → ∞ fit (mutation testing) ---------------------
+
+
+def _extrapolated(monkeypatch, rates):
+    from bnproof.core.params import RunConfig
+    from bnproof.papers.yang2019 import gradient_explosion as gx
+
+    monkeypatch.setattr(gx, "width_rates", lambda config, p, act, label: rates)
+    p = {"activation": "relu", "seeds": 3, "batches": 2, "width": 64, "widths": [64, 256, 1024], "tol": 0.1}
+    at_width = {"vanished": False, "rate": 1.1, "ci": [1.05, 1.15]}
+    return gx._decide_extrapolated(RunConfig(), p, "id", 1.2, "B = 4", (2, 8), at_width)
+
+
+def test_extrapolation_with_a_vanished_gradient_refutes(monkeypatch):
+    verdict, reason, fit = _extrapolated(monkeypatch, None)
+    assert (verdict, fit) == ("refuted", {"vanished": True}) and reason.startswith("B = 4: the gradient vanishes")
+
+
+def test_extrapolation_decides_on_the_intercept(monkeypatch):
+    widths = np.array([64.0, 256.0, 1024.0])
+    noise = np.array([[1e-3, -1e-3, 0.0], [-1e-3, 0.0, 1e-3], [0.0, 1e-3, -1e-3]])
+    verdict, reason, fit = _extrapolated(monkeypatch, 1.2 - 0.5 / np.sqrt(widths) + noise)
+    assert verdict == "verified" and reason.startswith("B = 4, N → ∞: measured per-layer growth")
+    assert fit["intercept"] == pytest.approx(1.2, abs=5e-3)
