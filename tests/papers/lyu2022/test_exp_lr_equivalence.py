@@ -60,7 +60,8 @@ def _cmp(angle_max, ratio_max):
 
 
 @pytest.mark.parametrize(("convention", "shift", "why"), [
-    ("decoupled", 1, " (the run used the decoupled convention"), ("coupled", 0, " (mutated schedule)"), ("coupled", 1, "")])
+    ("decoupled", 1, " (the run used the decoupled convention"), ("coupled", 0, " (mutated schedule)"),
+    ("coupled", 1, "")])
 def test_decide_exp_lr_both_errors_within_the_tolerance(convention, shift, why):
     from bnproof.papers.lyu2022.common import GDSettings
     from bnproof.papers.lyu2022.exp_lr_equivalence import decide_exp_lr
@@ -120,3 +121,15 @@ def test_rounding_inconclusive_reason_names_the_first_violating_step():
     m = ExpLRComparison([1, 2, 3], [0.0, 0.5, 0.5], [0.0, 0.0, 0.0], 4, 1.5, [0.0, 1.0, 1.0])  # drift explains both
     verdict, why = decide_exp_lr(m, GDSettings(0.1, 0.01, "coupled"), "t1", 1, 0.25)
     assert verdict == "inconclusive" and "from step 2 on" in why
+
+
+def test_drift_that_shrinks_again_still_explains_a_later_gap():
+    # the kicked pair may come back together after a chaotic stretch; the separated pair need not
+    from bnproof.papers.lyu2022.exp_lr_equivalence import AMPLIFICATION_MARGIN, ExpLRComparison
+
+    m = ExpLRComparison(t=[0, 1, 2], angles=[0.0, 1e-3, 1e-2], ratio_err=[0.0, 0.0, 0.0], dim=3, final_lr=0.1,
+                        sensitivity=[0.0, 1e-4, 1e-9])
+    assert m.beyond_rounding(1e-12) == []
+    m = ExpLRComparison(t=[0, 1, 2], angles=[0.0, 1e-3, 1e-2], ratio_err=[0.0, 0.0, 0.0], dim=3, final_lr=0.1,
+                        sensitivity=[0.0, 1e-16, 1e-2 / AMPLIFICATION_MARGIN / 1.001])
+    assert m.beyond_rounding(1e-12) == [1, 2]
