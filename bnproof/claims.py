@@ -51,6 +51,9 @@ class Claim:
     # the keys every record's `measured` holds, whatever the verdict (None when a run did not
     # measure one); a check may add others.  Empty: the record keeps what the check returned.
     measured_keys: tuple[str, ...] = ()
+    # typical wall seconds of a run on the defaults (measured on a 2-core machine; None: unknown).
+    # A scheduling hint only: `check --workers` starts the longest claims first.
+    typical_s: float | None = None
 
     def param(self, config: RunConfig, name: str) -> Any:
         """Value of a declared parameter: ``--param`` if given, else its default."""
@@ -75,6 +78,7 @@ class Claim:
             "summary": self.summary, "statement": self.statement,
             "confidence": self.confidence, "source": self.source, "assumptions": list(self.assumptions),
             "takes_data": self.takes_data, "data_kind": self.data_kind, "targets": self.targets,
+            "typical_s": self.typical_s,
             "defaults": dict(self.defaults),
             "params": {p.name: p.to_dict() for p in self.params},
             "measured_keys": list(self.measured_keys),

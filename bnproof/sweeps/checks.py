@@ -24,15 +24,16 @@ def check_in_parallel(claims: Sequence[Any], params: Sequence[Mapping[str, str]]
                       processes: bool = True) -> Iterator[dict]:
     """Yield the record of each claim, in the order given; ``params[i]`` are claim i's ``--param`` values.
 
-    Every claim is submitted at once (a main job has tens of claims, not thousands), so no
-    worker idles while an earlier claim is still running.
+    Every claim is submitted at once (a main job has tens of claims, not thousands), the longest
+    first by its ``typical_s`` hint, so no worker idles while a long claim runs alone at the end.
     """
     if len(params) != len(claims):
         raise ValueError("one params mapping per claim")
     with connect(workers=None if scheduler else workers, scheduler=scheduler, processes=processes) as client, \
             TaskPool(client) as pool:
-        for i, (claim, p) in enumerate(zip(claims, params)):
-            pool.submit(i, run_batch, claim, [seed], dict(p), dict(options), data)
+        # longest first (LPT): a long claim started last would leave the other workers idle at the end
+        for i in sorted(range(len(claims)), key=lambda i: -(getattr(claims[i], "typical_s", None) or 0.0)):
+            pool.submit(i, run_batch, claims[i], [seed], dict(params[i]), dict(options), data)
         ready: dict[int, dict] = {}
         position = 0
         while position < len(claims):

@@ -44,3 +44,11 @@ def test_orthogonality_sizes_far_beyond_memory_are_one_line_of_bad_input(param, 
     code, out, err = cli(["check", "daneshmand2021.orthogonality", "--param", param], capsys)
     assert code == 2 and out == "" and err.count("\n") == 1, err
     assert "needs about" in err and "more than the limit of" in err
+
+
+def test_every_claim_has_a_typical_run_time():
+    # `check --workers` starts the longest claims first; a claim without the hint would start last
+    from bnproof.claims import registry
+
+    missing = [c.id for c in registry().values() if not (c.typical_s and c.typical_s > 0)]
+    assert not missing, missing

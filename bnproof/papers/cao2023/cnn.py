@@ -320,7 +320,7 @@ def check_patchwise(claim: Claim, config: RunConfig) -> Outcome:
 
 
 PATCHWISE = register(Claim(
-    id="cao2023.cnn.patchwise-uniform",
+    id="cao2023.cnn.patchwise-uniform", typical_s=3.1,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "gap", "sample_gap", "patch_margins", "sample_margins", "direction", "log10_gap", "log10_sample_gap",
         "gap_over_sample_gap", "patch_gap_when_sample_gap_first_below_1e-3", "gamma", "gap_nonincreasing_late",
@@ -506,7 +506,7 @@ def _rate_series(res: CNNRun, m: Rate, rate_tol: float) -> dict:
 
 
 RATE = register(Claim(
-    id="cao2023.cnn.rate",
+    id="cao2023.cnn.rate", typical_s=3.1,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "gap", "sample_gap", "local_rate_ratio", "local_rate_ratio_last", "local_rate_ratio_max_dev", "k_eff",
         "k_eff_ci95", "k_eff_predicted", "local_window", "mechanism", "c_inf", "local_rate_over_2c_inf_L", "c_2", "k",

@@ -375,7 +375,7 @@ def check_contrast(claim: Claim, config: RunConfig) -> Outcome:
 
 
 CONTRAST = register(Claim(
-    id="cao2023.contrast",
+    id="cao2023.contrast", typical_s=6.8,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "separation", "bn_direction", "nobn_direction", "bn_angle_to_uniform", "bn_angle_to_max_margin",
         "nobn_angle_to_max_margin", "nobn_angle_to_uniform", "bn_gap", "bn_ratio_log2", "nobn_angle_times_log_t",

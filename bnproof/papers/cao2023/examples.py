@@ -510,7 +510,7 @@ def _difference_panel(key: str, detail: dict, rows: list, orientation: int, min_
 
 
 UNIFORM_BEATS_MAX = register(Claim(
-    id="cao2023.examples.uniform-beats-max",
+    id="cao2023.examples.uniform-beats-max", typical_s=1.1,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "A: verdict", "A: err_unif", "A: err_mm", "A: difference", "A: win_rate", "A: exact err_unif / err_mm",
         "A: angle(ŵ, w_mm) rad", "B: verdict", "B: err_unif", "B: err_mm", "B: difference", "B: win_rate",

@@ -227,7 +227,7 @@ def check_uniform_margin(claim: Claim, config: RunConfig) -> Outcome:
 
 
 UNIFORM_MARGIN = register(Claim(
-    id="cao2023.linear.uniform-margin",
+    id="cao2023.linear.uniform-margin", typical_s=1.5,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "gap", "gap_lower_bound", "margins", "direction", "log10_gap", "gamma", "gap_nonincreasing_late",
         "gamma_minus_log_eta_t", "loss_times_eta_t"
@@ -447,7 +447,7 @@ def _rate_series(res: BNLinearRun, m: Rate, rate_tol: float) -> dict:
 
 
 RATE = register(Claim(
-    id="cao2023.linear.rate",
+    id="cao2023.linear.rate", typical_s=1.6,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "gap", "local_rate_ratio", "local_rate_ratio_last", "local_rate_ratio_max_dev", "k_eff", "k_eff_ci95",
         "k_eff_predicted", "local_window", "c_lin", "c_hat", "c_hat_rel_diff", "local_rate_over_c_gamma_gamma1",

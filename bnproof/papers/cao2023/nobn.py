@@ -268,7 +268,7 @@ def check_max_margin(claim: Claim, config: RunConfig) -> Outcome:
 
 
 MAX_MARGIN = register(Claim(
-    id="cao2023.nobn.max-margin",
+    id="cao2023.nobn.max-margin", typical_s=5.9,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "direction", "angle_to_max_margin", "angle_to_limit", "angle_to_uniform_margin", "angle_times_log_t",
         "p_last_decade", "p_previous_decade", "best_family", "p_inverse_log", "p_inverse_log_stderr", "fits",

@@ -229,7 +229,7 @@ CONTROLS = (
 
 
 register(Claim(
-    id="daneshmand2020.rank", paper="daneshmand2020", citation=CITATION,
+    id="daneshmand2020.rank", typical_s=6.9, paper="daneshmand2020", citation=CITATION,
     measured_keys=("per_width", "vanilla_collapsed_at_smallest_width", "seeds"),
     source="reference notes §(b2) [recon]: abstract; the Ω(√d) rank bound as quoted by a NeurIPS review",
     summary="soft rank vs depth: collapses without normalization, BN keeps it of order √d (capped at n)",

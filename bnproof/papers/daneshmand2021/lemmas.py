@@ -324,7 +324,7 @@ CONTROLS = (
 
 
 register(Claim(
-    id="daneshmand2021.lemmas", paper="daneshmand2021", citation=CITATION,
+    id="daneshmand2021.lemmas", typical_s=1.9, paper="daneshmand2021", citation=CITATION,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "lemma4", "lemma6_expectation", "lemma6_concentration", "lemma8", "lemma10", "quadrature_crosscheck",
         "theorem5", "theorem1_constant", "symbolic"

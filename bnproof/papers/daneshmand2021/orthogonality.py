@@ -309,7 +309,7 @@ CONTROLS = (
 
 
 register(Claim(
-    id="daneshmand2021.orthogonality", paper="daneshmand2021", citation=CITATION,
+    id="daneshmand2021.orthogonality", typical_s=2.0, paper="daneshmand2021", citation=CITATION,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "floor_slope", "floor_slope_ci95", "depth_rate", "depth_rate_ci95", "depth_rate_fit_layers", "floors",
         "alpha", "theorem1_bound_final", "theorem1_max_ratio", "theorem1_max_ratio_upper", "theorem1_vacuous",

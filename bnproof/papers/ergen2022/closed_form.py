@@ -232,7 +232,7 @@ def check_closed_form(claim: Claim, config: RunConfig) -> Outcome:
 
 
 register(Claim(
-    id="ergen2022.closed-form", paper="ergen2022", citation=CITATION,
+    id="ergen2022.closed-form", typical_s=0.41, paper="ergen2022", citation=CITATION,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "optimal_value", "best_nonconvex_value", "closed_form_network_value", "closed_form_neurons", "m_star",
         "fitted_max_abs_error", "nonconvex_values", "solver_status", "best_gap_rel", "column_norms", "counterexample",

@@ -238,7 +238,7 @@ def _identical_rows(seed: int) -> Dataset:
 
 
 register(Claim(
-    id="ergen2022.convex-equivalence", paper="ergen2022", citation=CITATION,
+    id="ergen2022.convex-equivalence", typical_s=3.8, paper="ergen2022", citation=CITATION,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "optimal_value", "best_nonconvex_value", "rebuilt_value", "rebuilt_full_value", "polished_rebuilt_value",
         "m_star", "active_blocks_interior", "patterns", "patterns_max", "patterns_exact", "nonconvex_values",

@@ -279,7 +279,7 @@ def check_gd_preconditioning(claim: Claim, config: RunConfig) -> Outcome:
 
 
 register(Claim(
-    id="ergen2022.gd-preconditioning", paper="ergen2022", citation=CITATION,
+    id="ergen2022.gd-preconditioning", typical_s=0.65, paper="ergen2022", citation=CITATION,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "identity_max_rel_diff", "identity_parts", "identity_steps", "fraction_spread_mean", "fraction_flat_mean",
         "fraction_diff_mean", "fraction_diff_ci95", "seeds", "fractions_spread", "fractions_flat", "spread_ratio"

@@ -336,7 +336,7 @@ def check_implicit_regularization(claim: Claim, config: RunConfig) -> Outcome:
 
 
 register(Claim(
-    id="ergen2022.implicit-regularization", paper="ergen2022", citation=CITATION,
+    id="ergen2022.implicit-regularization", typical_s=8.2, paper="ergen2022", citation=CITATION,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "dist_whitened_mean", "dist_raw_mean", "diff_mean", "diff_ci95", "seeds", "per_seed", "spread_ratio",
         "raw_closer_in", "train_dist_whitened_mean", "train_dist_raw_mean", "gd_ratio_median", "gd_ratio_max",

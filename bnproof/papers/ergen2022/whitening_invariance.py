@@ -271,7 +271,7 @@ def _identical_rows(seed: int) -> Dataset:
 
 
 register(Claim(
-    id="ergen2022.whitening-invariance", paper="ergen2022", citation=CITATION,
+    id="ergen2022.whitening-invariance", typical_s=1.5, paper="ergen2022", citation=CITATION,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "optimal_value", "whitened_optimal_value", "nobn_optimal_value", "transforms", "patterns", "general_position",
         "max_abs_delta", "max_abs_nobn_delta", "centred_norm"

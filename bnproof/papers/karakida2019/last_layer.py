@@ -170,7 +170,7 @@ def check_last_layer(claim: Claim, config: RunConfig) -> Outcome:
 
 
 LAST_LAYER = register(Claim(
-    id="karakida2019.last-layer",
+    id="karakida2019.last-layer", typical_s=1.2,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "slope_plain", "slope_plain_ci", "slope_normalized", "slope_normalized_ci", "lambda_max_plain",
         "lambda_max_normalized", "widths"

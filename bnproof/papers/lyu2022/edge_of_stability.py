@@ -314,7 +314,7 @@ def check_eos(claim: Claim, config: RunConfig) -> Outcome:
 
 
 register(Claim(
-    id="lyu2022.edge-of-stability",
+    id="lyu2022.edge-of-stability", typical_s=2.8,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "eos_level", "eos_spread_std", "window_mean_min", "window_mean_max", "window_mean_std", "samples",
         "entry_step", "entry_predicted", "gap_by_intrinsic_lr", "gap_shrinks_as_eta_lambda_falls", "eta_lambda1_raw",

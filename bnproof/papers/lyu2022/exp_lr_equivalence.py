@@ -181,7 +181,7 @@ def check_exp_lr(claim: Claim, config: RunConfig) -> Outcome:
 
 
 register(Claim(
-    id="lyu2022.exp-lr-equivalence",
+    id="lyu2022.exp-lr-equivalence", typical_s=0.1,
     measured_keys=("max_direction_angle", "at_step", "max_float64_drift_of_kicked_run", "max_norm_ratio_error",
                    "final_lr_of_plain_gd"),
     paper="lyu2022",

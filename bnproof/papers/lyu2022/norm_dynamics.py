@@ -225,7 +225,7 @@ def check_norm_dynamics(claim: Claim, config: RunConfig) -> Outcome:
 
 
 register(Claim(
-    id="lyu2022.norm-dynamics",
+    id="lyu2022.norm-dynamics", typical_s=0.72,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "recursion_max_rel_residual", "entry_step", "entry_predicted", "entry_rel_error", "equilibrium_max_rel_error",
         "equilibrium_windows", "eta_eff_lambda1_final", "normal_component_underflowed"

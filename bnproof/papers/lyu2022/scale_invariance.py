@@ -237,7 +237,7 @@ def check_scale_invariance(claim: Claim, config: RunConfig) -> Outcome:
 
 
 register(Claim(
-    id="lyu2022.scale-invariance",
+    id="lyu2022.scale-invariance", typical_s=4.4,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "symbolic", "symbolic_all_zero", "gradient_vs_mpmath_fd", "t1_hessian_closed_form_vs_sympy",
         "numeric_max_residual", "lanczos_vs_dense"

@@ -465,7 +465,7 @@ def check_flow(claim: Claim, config: RunConfig) -> Outcome:
 
 
 register(Claim(
-    id="lyu2022.sharpness-flow",
+    id="lyu2022.sharpness-flow", typical_s=3.8,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "speed_multiplier", "speed_multiplier_clock_T", "lag_tau", "c", "tracking_rms", "tracking_rms_at_speed_1",
         "tracking_rms_clock_T", "speed_multiplier_by_run", "tracking_rms_by_run", "equal_eta_lambda_path_gap",

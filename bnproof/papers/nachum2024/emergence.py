@@ -214,7 +214,7 @@ CONTROLS = (
 
 
 register(Claim(
-    id="nachum2024.odd-point-emergence", paper="nachum2024", citation=CITATION,
+    id="nachum2024.odd-point-emergence", typical_s=1.7, paper="nachum2024", citation=CITATION,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "cos_odd_cluster", "cos_odd_cluster_ci95", "cos_within_cluster", "cos_within_cluster_ci95", "norm_ratio",
         "norm_ratio_ci95", "cos_within_layer0", "seeds"

@@ -193,7 +193,7 @@ CONTROLS = (
 
 
 register(Claim(
-    id="nachum2024.odd-point-invariance", paper="nachum2024", citation=CITATION,
+    id="nachum2024.odd-point-invariance", typical_s=0.95, paper="nachum2024", citation=CITATION,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "cosine", "cluster_spread", "norm_ratio", "norm_ratio_ci99", "norm_ratio_per_seed_min",
         "norm_ratio_per_seed_max", "identities_failed", "identities_checked"

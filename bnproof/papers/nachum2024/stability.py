@@ -347,7 +347,7 @@ CONTROLS = (
 
 
 register(Claim(
-    id="nachum2024.stability", paper="nachum2024", citation=CITATION,
+    id="nachum2024.stability", typical_s=0.67, paper="nachum2024", citation=CITATION,
     measured_keys=(  # every record's measured keys, whatever the verdict
         "spread_factor", "spread_factor_ci95", "max_distance_over_eps", "preserving_reset_ratio",
         "preserving_max_distance_over_eps", "closed_form_factor", "per_eps", "seeds"

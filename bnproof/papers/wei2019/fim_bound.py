@@ -180,7 +180,7 @@ def check_fim_bound(claim: Claim, config: RunConfig) -> Outcome:
 
 
 FIM_BOUND = register(Claim(
-    id="wei2019.fim-bound",
+    id="wei2019.fim-bound", typical_s=1.7,
     measured_keys=("lambda_max", "bound_hat", "bound_tilde", "ratio", "rows", "min_ratio", "supported_reading"),
     paper="wei2019",
     citation=CITATION,

@@ -263,7 +263,7 @@ def check_max_learning_rate(claim: Claim, config: RunConfig) -> Outcome:
 
 
 MAX_LR = register(Claim(
-    id="wei2019.max-learning-rate",
+    id="wei2019.max-learning-rate", typical_s=0.88,
     measured_keys=("lambda_max", "eta_star", "eta_star_mean_field", "outcomes", "lambda_increasing_in_gamma", "rows"),
     paper="wei2019",
     citation=CITATION,

@@ -272,7 +272,7 @@ def check_order_parameters(claim: Claim, config: RunConfig) -> Outcome:
 
 
 ORDER = register(Claim(
-    id="wei2019.order-parameters",
+    id="wei2019.order-parameters", typical_s=1.7,
     measured_keys=("rows", "max_rel_error", "worst", "max_chain_rel_error"),
     paper="wei2019",
     citation=CITATION,

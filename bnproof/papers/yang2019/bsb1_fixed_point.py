@@ -158,7 +158,7 @@ def check_bsb1_fixed_point(claim: Claim, config: RunConfig) -> Outcome:
 
 
 BSB1 = register(Claim(
-    id="yang2019.bsb1-fixed-point",
+    id="yang2019.bsb1-fixed-point", typical_s=0.93,
     measured_keys=("c_star", "q_star", "c_star_ci", "q_star_ci", "abs_error_c", "rel_error_q", "sweep"),
     paper="yang2019",
     citation=CITATION,

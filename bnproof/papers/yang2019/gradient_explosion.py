@@ -333,7 +333,7 @@ def check_gradient_explosion(claim: Claim, config: RunConfig) -> Outcome:
 
 
 EXPLOSION = register(Claim(
-    id="yang2019.gradient-explosion",
+    id="yang2019.gradient-explosion", typical_s=2.7,
     measured_keys=("rate", "rate_ci", "gradient_vanished", "sweep", "width_extrapolation"),
     paper="yang2019",
     citation=CITATION,
