@@ -36,7 +36,7 @@ import numpy as np
 
 from bnproof.core.data import gaussian_instance
 from bnproof.engines import deviation as dev
-from bnproof.kernels.deviation import IndexedPrinter, hoist
+from bnproof.kernels.deviation import _DD_ADD, IndexedPrinter, hoist  # the engine's own double-double add
 from bnproof.kernels.numba import KERNEL_PRELUDE, load_generated
 from bnproof.symbolic import deviation as dv
 
@@ -154,16 +154,6 @@ def advance_batch(G, y, a, gamma, rh, e, parity, eta, nsteps):
                 e[b] += kk
 '''
 
-_DD_ADD = '''
-@njit(cache=True)
-def _dd_add(hi, lo, x):
-    s = hi + x
-    bb = s - hi
-    err = (hi - (s - bb)) + (x - bb)
-    lo = lo + err
-    t = s + lo
-    return t, lo - (t - s)
-'''
 
 
 def batched_source(loss: str) -> str:
